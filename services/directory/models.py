@@ -1,0 +1,129 @@
+"""Tenants, their region tree, departments and staff roles: the shared kernel every service uses."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+
+class Tenant(models.Model):
+    """A county/city platform (平台), e.g. 温岭市. Every business row belongs to exactly one."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    slug = models.SlugField(_("代码"), unique=True)
+    hotline = models.CharField(_("服务热线"), max_length=30, blank=True)
+    phone_region = models.CharField(
+        _("默认号码地区"), max_length=2, default="CN", help_text=_("解析无国际区号的手机号时使用")
+    )
+    sms_number = models.CharField(
+        _("短信发送号码"),
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text=_("E.164 格式；用于匹配市民回复的短信"),
+    )
+
+    class Meta:
+        verbose_name = _("平台")
+        verbose_name_plural = _("平台")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(models.Model):
+    """A node of the tenant's region tree: 镇街 township → 村社 village/community → 网格 grid."""
+
+    class Level(models.TextChoices):
+        TOWNSHIP = "township", _("镇街")
+        VILLAGE = "village", _("村社")
+        GRID = "grid", _("网格")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, verbose_name=_("平台"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级"),
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    # Materialised path of ids ("/3/17/42/") so a subtree is one indexed prefix query.
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("区域")
+        verbose_name_plural = _("区域")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A city bureau (市级部门) or a township office (镇街科室) that handles cases."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, verbose_name=_("平台"))
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.SlugField(_("代码"))
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("所属区域"),
+        help_text=_("镇街科室填写所属镇街；市级部门留空"),
+    )
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="department_code_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(models.Model):
+    """A user's place in one tenant: role and, for department staff, their departments."""
+
+    class Role(models.TextChoices):
+        TENANT_ADMIN = "tenant_admin", _("平台管理员")
+        DISPATCHER = "dispatcher", _("指挥室调度员")
+        DEPARTMENT = "department", _("部门工作人员")
+        RECEPTION = "reception", _("镇街受理窗口")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff",
+        verbose_name=_("用户"),
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, verbose_name=_("平台"))
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    departments = models.ManyToManyField(Department, blank=True, verbose_name=_("所属部门"))
+    is_department_head = models.BooleanField(_("部门负责人"), default=False)
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("所在镇街"),
+        help_text=_("受理窗口所在的镇街"),
+    )
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("工作人员")
+        verbose_name_plural = _("工作人员")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.get_role_display()})"

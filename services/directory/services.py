@@ -1,0 +1,39 @@
+"""Writing the directory: tenants, the region tree, departments and staff."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_scopes import scope
+
+from .models import Department, Region, Staff, Tenant
+
+
+@transaction.atomic
+def create_region(tenant: Tenant, name: str, level: str, parent: Region | None = None) -> Region:
+    region = Region.objects.create(tenant=tenant, name=name, level=level, parent=parent, path="")
+    region.path = f"{parent.path if parent else '/'}{region.pk}/"
+    region.save(update_fields=["path"])
+    return region
+
+
+@transaction.atomic
+def create_staff(
+    tenant: Tenant,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    departments: list[Department] = (),
+    is_department_head: bool = False,
+    full_name: str = "",
+    region: Region | None = None,
+) -> Staff:
+    """Creates a login for one tenant. Staff use the admin, so they are `is_staff`."""
+    user = get_user_model().objects.create_user(
+        username=username, password=password, is_staff=True, first_name=full_name
+    )
+    staff = Staff.objects.create(
+        user=user, tenant=tenant, role=role, is_department_head=is_department_head, region=region
+    )
+    with scope(tenant=tenant.pk):
+        staff.departments.set(departments)
+    return staff

@@ -1,0 +1,107 @@
+"""Domain events between services, carried by Django's Tasks framework.
+
+`publish` enqueues one task per subscriber. With the database task backend the task rows are
+written in the caller's transaction, so an event is durable exactly when the change it describes
+commits (a transactional outbox without a relay). A broker-backed backend cannot join the
+transaction, so for it publishing waits for the commit instead.
+
+Subscribers run on their own service's queue and must be idempotent: an event can be delivered
+again after a retry or after a worker died mid-task.
+"""
+
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scope
+from django_tasks import task, task_backends
+from django_tasks_db import DatabaseBackend
+
+logger = logging.getLogger(__name__)
+
+Payload = dict[str, Any]
+Handler = Callable[[str, Payload], None]
+
+_subscribers: dict[str, list] = defaultdict(list)
+
+MAX_ATTEMPTS = 6
+BASE_DELAY_SECONDS = 2.0
+MAX_DELAY_SECONDS = 300.0
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential backoff with full jitter: ~2s, 4s, 8s … capped at five minutes."""
+    ceiling = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** (attempt - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311
+
+
+def subscribe(event: str, *, queue: str, max_attempts: int = MAX_ATTEMPTS):
+    """Registers `handler(event, payload)` as a task on `queue`, run for every `event` published.
+
+    A handler that raises is retried with backoff up to `max_attempts`, then fails loudly.
+    """
+
+    def decorator(handler: Handler):
+        @wraps(handler)
+        def run(event_name: str, payload: Payload, attempt: int = 1) -> None:
+            try:
+                # Handlers see only the event's tenant, as a staff request would.
+                with scope(tenant=payload["tenant_id"]):
+                    handler(event_name, payload)
+            except Exception:
+                if attempt >= max_attempts:
+                    logger.exception(
+                        "Handler %s gave up on %s after %d attempts; payload=%s",
+                        handler.__qualname__,
+                        event_name,
+                        attempt,
+                        payload,
+                    )
+                    raise
+                delay = retry_delay(attempt)
+                logger.warning(
+                    "Handler %s failed on %s (attempt %d of %d); retrying in %.0fs; payload=%s",
+                    handler.__qualname__,
+                    event_name,
+                    attempt,
+                    max_attempts,
+                    delay.total_seconds(),
+                    payload,
+                    exc_info=True,
+                )
+                subscriber.using(run_after=timezone.now() + delay).enqueue(
+                    event_name, payload, attempt=attempt + 1
+                )
+
+        subscriber = task(queue_name=queue)(run)
+        _subscribers[event].append(subscriber)
+        return subscriber
+
+    return decorator
+
+
+def publish(event: str, payload: Payload) -> None:
+    """Announces `event`; call it inside the transaction that made the change.
+
+    Every payload names its `tenant_id`: subscribers run scoped to that tenant.
+    """
+    if "tenant_id" not in payload:
+        raise ValueError(f"Event {event} must carry tenant_id: {payload}")
+    subscribers = list(_subscribers.get(event, ()))
+    if not subscribers:
+        logger.debug("No subscriber for %s", event)
+
+    def enqueue_all() -> None:
+        for subscriber in subscribers:
+            subscriber.enqueue(event, payload)
+
+    if isinstance(task_backends["default"], DatabaseBackend):
+        enqueue_all()
+    else:
+        transaction.on_commit(enqueue_all, robust=False)

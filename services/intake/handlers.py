@@ -1,0 +1,12 @@
+"""Intake's reactions to other services' events."""
+
+from services import eventbus
+
+from .services import apply_survey_answer
+
+
+@eventbus.subscribe("survey.answered", queue="intake")
+def close_or_reopen_after_survey(event: str, payload: dict) -> None:
+    apply_survey_answer(
+        payload["case_id"], payload["rating"], payload.get("comment", ""), payload["satisfied"]
+    )

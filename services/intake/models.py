@@ -1,0 +1,271 @@
+"""Scenarios, QR entry points, cases and their timeline. Intake owns the case workflow."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_scopes import ScopedManager
+
+from .states import OPEN_STATES, CaseState
+
+
+def new_token() -> str:
+    """Short, unguessable, URL-safe (≈60 bits): what a QR code or private link carries."""
+    return secrets.token_urlsafe(8)
+
+
+class Scenario(models.Model):
+    """A kind of problem citizens report (场景), e.g. 欠薪 wage arrears, with its own fields."""
+
+    tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台"))
+    code = models.SlugField(_("代码"))
+    name = models.CharField(_("名称"), max_length=50)
+    intro = models.TextField(_("说明"), blank=True, help_text=_("显示在市民表单顶部"))
+    active = models.BooleanField(_("启用"), default=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("场景")
+        verbose_name_plural = _("场景")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="scenario_code_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScenarioField(models.Model):
+    """One extra field a scenario asks for, declared as data and validated on every channel."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("文本")
+        INTEGER = "integer", _("整数")
+        DECIMAL = "decimal", _("金额/小数")
+        DATE = "date", _("日期")
+        CHOICE = "choice", _("单选")
+
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, related_name="fields", verbose_name=_("场景")
+    )
+    name = models.SlugField(_("字段名"), help_text=_("英文小写，如 employer_name"))
+    label = models.CharField(_("显示名称"), max_length=50)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    required = models.BooleanField(_("必填"), default=False)
+    choices = models.JSONField(
+        _("选项"), default=list, blank=True, help_text=_("单选字段的选项列表")
+    )
+    min_value = models.DecimalField(
+        _("最小值"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("最大值"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    max_length = models.PositiveIntegerField(_("最大长度"), default=200)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("场景字段")
+        verbose_name_plural = _("场景字段")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "name"], name="field_name_per_scenario")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class EntryPoint(models.Model):
+    """One printed QR code (二维码入口): a scenario, optionally a place, and an unguessable token."""
+
+    tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台"))
+    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, verbose_name=_("场景"))
+    region = models.ForeignKey(
+        "directory.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("区域"),
+    )
+    place_label = models.CharField(
+        _("张贴地点"), max_length=100, blank=True, help_text=_("例如：新河镇 XX小学 校门口")
+    )
+    token = models.CharField(
+        _("令牌"), max_length=16, unique=True, default=new_token, editable=False
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    scan_count = models.PositiveIntegerField(_("扫码次数"), default=0, editable=False)
+    submission_count = models.PositiveIntegerField(_("提交次数"), default=0, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("二维码入口")
+        verbose_name_plural = _("二维码入口")
+
+    def __str__(self) -> str:
+        return f"{self.scenario.name} · {self.place_label or self.token}"
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    """A citizen's request (案件), from intake (受理) to closure, with its full timeline."""
+
+    class Channel(models.TextChoices):
+        QR = "qr", _("扫码")
+        DESK = "desk", _("窗口")
+        API = "api", _("接口")
+
+    class Priority(models.IntegerChoices):
+        NORMAL = 0, _("一般")
+        URGENT = 1, _("紧急")
+
+    tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台"))
+    tracking_number = models.CharField(_("受理编号"), max_length=20)
+    access_key = models.CharField(max_length=16, default=new_token, editable=False, unique=True)
+    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, verbose_name=_("场景"))
+    entry_point = models.ForeignKey(
+        EntryPoint, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("入口")
+    )
+    region = models.ForeignKey(
+        "directory.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("区域"),
+    )
+    place_label = models.CharField(_("地点"), max_length=100, blank=True)
+    description = models.TextField(_("问题描述"))
+    extra = models.JSONField(_("场景信息"), default=dict, blank=True)
+    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    reporter_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    priority = models.SmallIntegerField(
+        _("优先级"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    intake_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("受理人"),
+    )
+    department = models.ForeignKey(
+        "directory.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("承办部门"),
+    )
+    state = FSMField(
+        _("状态"),
+        default=CaseState.SUBMITTED,
+        choices=CaseState.choices,
+        protected=True,
+        db_index=True,
+    )
+    result = models.TextField(_("办理结果"), blank=True)
+    rating = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    escalated = models.BooleanField(_("已督办"), default=False)
+    created_at = models.DateTimeField(_("受理时间"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "tracking_number"], name="tracking_number_per_tenant"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "department", "state"])]
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    # Transitions change state only; who may take them, the timeline row and the event are the
+    # service layer's job (services.transition), so every path records the same way.
+    @transition(state, source=CaseState.SUBMITTED, target=CaseState.ASSIGNED)
+    def route(self) -> None:
+        """分拨: a routing rule assigned a department."""
+
+    @transition(state, source=CaseState.SUBMITTED, target=CaseState.NEEDS_DISPATCH)
+    def hold_for_dispatch(self) -> None:
+        """No rule matched: waits for the command room (待人工派单)."""
+
+    @transition(state, source=CaseState.NEEDS_DISPATCH, target=CaseState.ASSIGNED)
+    def dispatch(self) -> None:
+        """派单: a dispatcher assigned a department by hand."""
+
+    @transition(state, source=CaseState.ASSIGNED, target=CaseState.IN_PROGRESS)
+    def sign_for(self) -> None:
+        """签收: the department accepts the case."""
+
+    @transition(
+        state, source=[CaseState.ASSIGNED, CaseState.IN_PROGRESS], target=CaseState.SUBMITTED
+    )
+    def return_case(self) -> None:
+        """退回: not this department's case; routing tries again."""
+
+    @transition(state, source=CaseState.IN_PROGRESS, target=CaseState.ASSIGNED)
+    def reassign(self) -> None:
+        """改派: a dispatcher moves the case to another department."""
+
+    @transition(state, source=CaseState.IN_PROGRESS, target=CaseState.RESOLVED)
+    def resolve(self) -> None:
+        """办结: the department records its result."""
+
+    @transition(state, source=CaseState.RESOLVED, target=CaseState.CLOSED)
+    def close(self) -> None:
+        """结案: the citizen is satisfied, or the survey window passed."""
+
+    @transition(state, source=CaseState.RESOLVED, target=CaseState.IN_PROGRESS)
+    def reopen(self) -> None:
+        """重办: the citizen is dissatisfied; back to the same department."""
+
+    @transition(state, source=OPEN_STATES, target=CaseState.CLOSED)
+    def invalidate(self) -> None:
+        """作废: spam or a duplicate of another case."""
+
+
+class CaseEvent(models.Model):
+    """One row of a case's append-only timeline (全程留痕): who did what, when, from → to."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("案件")
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    actor_label = models.CharField(_("操作方"), max_length=50)
+    action = models.CharField(_("动作"), max_length=30)
+    from_state = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=20, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    public = models.BooleanField(_("市民可见"), default=True)
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.action}"

@@ -1,0 +1,261 @@
+"""The case workflow: submission and every transition, each guarded, recorded and announced."""
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+from django_scopes import scopes_disabled
+
+from services import eventbus
+from services.directory.api import StaffInfo, staff_info
+
+from .forms import CaseSubmissionForm
+from .models import Case, CaseEvent, EntryPoint, Scenario
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_LABEL = "系统"
+CITIZEN_LABEL = "市民"
+
+
+class SubmissionInvalid(Exception):
+    """The submission was refused; `errors` maps field name → messages ("__all__" for others)."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class CaseConflict(Exception):
+    """The transition does not apply to the case as it is now (moved on, or another user won)."""
+
+
+def _new_tracking_number() -> str:
+    """Readable aloud: the local date and five random digits, e.g. 261124-03817."""
+    return f"{timezone.localdate():%y%m%d}-{secrets.randbelow(100_000):05d}"
+
+
+def _create_with_tracking_number(**fields: Any) -> Case:
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                return Case.objects.create(tracking_number=_new_tracking_number(), **fields)
+        except IntegrityError:
+            continue
+    raise RuntimeError("Could not draw a free tracking number in 10 attempts")
+
+
+def submission_form(scenario: Scenario, data=None, files=None) -> CaseSubmissionForm:
+    return CaseSubmissionForm(
+        scenario, data=data, files=files, phone_region=scenario.tenant.phone_region
+    )
+
+
+@transaction.atomic
+def submit(
+    scenario: Scenario,
+    data: Any,
+    *,
+    channel: str,
+    entry_point: EntryPoint | None = None,
+    officer=None,
+    region_id: int | None = None,
+    place_label: str = "",
+) -> Case:
+    """受理: validates a submission and stores it as one case, whole or not at all."""
+    form = submission_form(scenario, data)
+    if not form.is_valid():
+        raise SubmissionInvalid({k: [str(m) for m in v] for k, v in form.errors.items()})
+    case = _create_with_tracking_number(
+        tenant_id=scenario.tenant_id,
+        scenario=scenario,
+        entry_point=entry_point,
+        region_id=region_id if region_id is not None else getattr(entry_point, "region_id", None),
+        place_label=place_label or getattr(entry_point, "place_label", ""),
+        description=form.cleaned_data["description"],
+        reporter_phone=form.cleaned_data["reporter_phone"],
+        reporter_name=form.cleaned_data["reporter_name"],
+        extra=form.extra,
+        channel=channel,
+        intake_officer=officer,
+    )
+    if entry_point is not None:
+        EntryPoint.objects.filter(pk=entry_point.pk).update(
+            submission_count=F("submission_count") + 1
+        )
+    CaseEvent.objects.create(
+        case=case,
+        actor=officer,
+        actor_label=_actor_label(officer, CITIZEN_LABEL),
+        action="submit",
+        to_state=case.state,
+        note=_("已受理"),
+    )
+    eventbus.publish("case.submitted", _payload(case))
+    return case
+
+
+def _payload(case: Case) -> dict[str, Any]:
+    return {"case_id": case.pk, "tenant_id": case.tenant_id}
+
+
+def _actor_label(user, default: str) -> str:
+    if user is None:
+        return default
+    return user.get_full_name() or user.get_username()
+
+
+# Who may take each transition. `None` staff means the system itself (a worker acting on an
+# event or on the citizen's survey reply); people never get the system-only transitions.
+def _system(staff: StaffInfo | None, case: Case) -> bool:
+    return staff is None
+
+
+def _dispatcher(staff: StaffInfo | None, case: Case) -> bool:
+    return staff is not None and staff.tenant_id == case.tenant_id and staff.is_dispatcher
+
+
+def _department(staff: StaffInfo | None, case: Case) -> bool:
+    return (
+        staff is not None
+        and staff.tenant_id == case.tenant_id
+        and staff.handles(case.department_id)
+    )
+
+
+Guard = Callable[[StaffInfo | None, Case], bool]
+
+
+@dataclass(frozen=True)
+class TransitionRule:
+    guard: Guard  # who may take it
+    event: str  # what it announces
+    label: str  # what staff see on the button
+
+
+TRANSITIONS: dict[str, TransitionRule] = {
+    "route": TransitionRule(_system, "case.assigned", gettext_lazy("分拨")),
+    "hold_for_dispatch": TransitionRule(_system, "case.needs_dispatch", gettext_lazy("待派单")),
+    "dispatch": TransitionRule(_dispatcher, "case.assigned", gettext_lazy("派单")),
+    "sign_for": TransitionRule(_department, "case.signed_for", gettext_lazy("签收")),
+    "return_case": TransitionRule(_department, "case.returned", gettext_lazy("退回")),
+    "reassign": TransitionRule(_dispatcher, "case.assigned", gettext_lazy("改派")),
+    "resolve": TransitionRule(_department, "case.resolved", gettext_lazy("办结")),
+    "close": TransitionRule(_system, "case.closed", gettext_lazy("结案")),
+    "reopen": TransitionRule(_system, "case.reopened", gettext_lazy("重办")),
+    "invalidate": TransitionRule(_dispatcher, "case.closed", gettext_lazy("作废")),
+}
+
+
+def _permitted(user, case: Case, name: str) -> bool:
+    staff = staff_info(user) if user is not None else None
+    return not (user is not None and staff is None) and TRANSITIONS[name].guard(staff, case)
+
+
+def may(user, case: Case, name: str) -> bool:
+    """Whether `user` (None: the system) may take transition `name` on `case` now."""
+    return _permitted(user, case, name) and any(
+        t.name == name for t in case.get_available_state_transitions()
+    )
+
+
+def available_transitions(user, case: Case) -> list[str]:
+    """The transitions this user may take on this case now (for buttons)."""
+    return [name for name in TRANSITIONS if may(user, case, name)]
+
+
+def transition(
+    case: Case,
+    name: str,
+    *,
+    by=None,
+    by_label: str = SYSTEM_LABEL,
+    note: str = "",
+    public: bool = True,
+    **changes: Any,
+) -> Case:
+    """Takes transition `name`, applies `changes`, writes the timeline row and the event.
+
+    Raises PermissionDenied when `by` may not take it, CaseConflict when the case is no longer
+    in a state it applies to (including when another user moved it first).
+    """
+    if not _permitted(by, case, name):
+        raise PermissionDenied(_("您无权对该案件执行此操作。"))
+    from_state = case.state
+    try:
+        with transaction.atomic():
+            getattr(case, name)()
+            for field, value in changes.items():
+                setattr(case, field, value)
+            case.save()
+            CaseEvent.objects.create(
+                case=case,
+                actor=by,
+                actor_label=_actor_label(by, by_label),
+                action=name,
+                from_state=from_state,
+                to_state=case.state,
+                note=note,
+                public=public,
+            )
+            eventbus.publish(TRANSITIONS[name].event, _payload(case))
+    except (TransitionNotAllowed, ConcurrentTransition) as exc:
+        case.refresh_from_db()
+        raise CaseConflict(
+            _("案件 %(number)s 当前状态为“%(state)s”，无法执行该操作，请刷新后重试。")
+            % {"number": case.tracking_number, "state": case.get_state_display()}
+        ) from exc
+    return case
+
+
+def record_note(case: Case, *, action: str, note: str, by=None, public: bool = False) -> None:
+    """Adds a timeline row that changes no state (督办, internal notes)."""
+    CaseEvent.objects.create(
+        case=case,
+        actor=by,
+        actor_label=_actor_label(by, SYSTEM_LABEL),
+        action=action,
+        from_state=case.state,
+        to_state=case.state,
+        note=note,
+        public=public,
+    )
+
+
+def apply_survey_answer(case_id: int, rating: int, comment: str, satisfied: bool) -> None:
+    """满意度回访: satisfied closes; dissatisfied reopens once, then escalates to dispatchers."""
+    with scopes_disabled(), transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.state != "resolved":
+            logger.info("Survey answer for case %s ignored: state is %s", case_id, case.state)
+            return
+        note = _("市民评价：%(rating)s 分。%(comment)s") % {"rating": rating, "comment": comment}
+        if satisfied:
+            transition(case, "close", by_label=CITIZEN_LABEL, note=note, rating=rating)
+        elif case.reopen_count == 0:
+            transition(
+                case,
+                "reopen",
+                by_label=CITIZEN_LABEL,
+                note=note,
+                rating=rating,
+                reopen_count=case.reopen_count + 1,
+            )
+        elif not case.escalated:
+            Case.objects.filter(pk=case.pk).update(escalated=True, rating=rating)
+            record_note(
+                case,
+                action="escalate",
+                public=True,
+                note=_("市民再次不满意，已提交指挥室督办。") + note,
+            )
+            eventbus.publish("case.escalated", _payload(case))
