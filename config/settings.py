@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_fsm",
     "services.directory",
+    "services.eventbus",
     "services.intake",
     "services.routing",
     "services.notify",
@@ -114,7 +115,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": str(BASE_DIR / ".test-db.sqlite3")},
+            # Its own file per concurrent test run (SQLITE_TEST_PATH), shared by worker processes.
+            "TEST": {
+                "NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / ".test-db.sqlite3"))
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -145,6 +149,9 @@ TASKS = {
         "QUEUES": TASK_QUEUES,
     }
 }
+
+# A task RUNNING longer than this was abandoned by a dead worker; the scheduler re-queues it.
+TASK_STALE_AFTER_SECONDS = int(os.environ.get("TASK_STALE_AFTER_SECONDS", "300"))
 
 # --- SMS ------------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # console | twilio | memory

@@ -42,6 +42,7 @@ __all__ = [
     "install_builtin_scenarios",
     "public_timeline",
     "register_scan",
+    "scenario_field_names",
     "submission_form",
     "submit_via_entry_point",
     "take_transition",
@@ -220,3 +221,13 @@ def entry_point_tokens(tenant_id: int) -> list[tuple[str, str]]:
             .select_related("scenario")
             .order_by("pk")
         ]
+
+
+def scenario_field_names(tenant_id: int, scenario_code: str) -> set[str]:
+    """The extra fields a scenario declares (for validating routing conditions)."""
+    with scopes_disabled():
+        return set(
+            Scenario.objects.get(tenant_id=tenant_id, code=scenario_code).fields.values_list(
+                "name", flat=True
+            )
+        )

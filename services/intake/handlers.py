@@ -2,7 +2,7 @@
 
 from services import eventbus
 
-from .services import apply_survey_answer
+from .services import apply_survey_answer, apply_survey_timeout
 
 
 @eventbus.subscribe("survey.answered", queue="intake")
@@ -10,3 +10,8 @@ def close_or_reopen_after_survey(event: str, payload: dict) -> None:
     apply_survey_answer(
         payload["case_id"], payload["rating"], payload.get("comment", ""), payload["satisfied"]
     )
+
+
+@eventbus.subscribe("survey.expired", queue="intake")
+def close_after_survey_timeout(event: str, payload: dict) -> None:
+    apply_survey_timeout(payload["case_id"])

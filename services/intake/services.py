@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
-from django_scopes import scopes_disabled
 
 from services import eventbus
 from services.directory.api import StaffInfo, staff_info
@@ -233,7 +232,7 @@ def record_note(case: Case, *, action: str, note: str, by=None, public: bool = F
 
 def apply_survey_answer(case_id: int, rating: int, comment: str, satisfied: bool) -> None:
     """满意度回访: satisfied closes; dissatisfied reopens once, then escalates to dispatchers."""
-    with scopes_disabled(), transaction.atomic():
+    with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.state != "resolved":
             logger.info("Survey answer for case %s ignored: state is %s", case_id, case.state)
@@ -259,3 +258,12 @@ def apply_survey_answer(case_id: int, rating: int, comment: str, satisfied: bool
                 note=_("市民再次不满意，已提交指挥室督办。") + note,
             )
             eventbus.publish("case.escalated", _payload(case))
+
+
+def apply_survey_timeout(case_id: int) -> None:
+    """No answer within the survey window: the case closes as "no response" (未回复)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.state != "resolved":
+            return
+        transition(case, "close", note=_("回访期内市民未回复，自动结案。"))

@@ -1,4 +1,5 @@
-"""Staff work on cases here. Thin: every transition goes through services.transition."""
+"""The case inbox: staff work on cases here. Thin: every transition goes through
+services.transition."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -6,26 +7,8 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Case, CaseEvent, EntryPoint, Scenario, ScenarioField
-from .services import TRANSITIONS, CaseConflict, available_transitions, transition
-
-
-class ScenarioFieldInline(admin.TabularInline):
-    model = ScenarioField
-    extra = 0
-
-
-@admin.register(Scenario)
-class ScenarioAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "active")
-    inlines = [ScenarioFieldInline]
-
-
-@admin.register(EntryPoint)
-class EntryPointAdmin(admin.ModelAdmin):
-    list_display = ("scenario", "place_label", "region", "active", "scan_count", "submission_count")
-    list_filter = ("active", "scenario")
-    readonly_fields = ("token", "scan_count", "submission_count")
+from ..models import Case, CaseEvent
+from ..services import TRANSITIONS, CaseConflict, available_transitions, transition
 
 
 class CaseEventInline(admin.TabularInline):

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EventbusConfig(AppConfig):
+    name = "services.eventbus"
+    label = "eventbus"
+    verbose_name = "事件与任务"

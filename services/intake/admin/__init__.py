@@ -1,0 +1,1 @@
+from . import cases, catalog  # noqa: F401  (registers the admin classes)

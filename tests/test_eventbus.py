@@ -1,0 +1,79 @@
+"""Event delivery: durable with the change, retried on failure, recovered after a crash."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from services import eventbus
+from services.eventbus import periodic
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_event_published_in_a_rolled_back_transaction_is_never_delivered(demo):
+    before = DBTaskResult.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        eventbus.publish("case.submitted", {"case_id": 999, "tenant_id": demo.pk})
+        assert DBTaskResult.objects.count() == before + 2  # routing + notify
+        raise RuntimeError("the change failed")
+    assert DBTaskResult.objects.count() == before
+
+
+def test_publish_refuses_an_event_without_tenant():
+    with pytest.raises(ValueError, match="tenant_id"):
+        eventbus.publish("case.submitted", {"case_id": 1})
+
+
+def test_abandoned_running_task_is_requeued_and_runs(demo, client, drain):
+    """A worker killed mid-task leaves its row RUNNING; the scheduler puts it back."""
+    from .helpers import all_cases, entry_token, wage_arrears_form
+
+    client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
+    routing_task = DBTaskResult.objects.get(queue_name="routing")
+    routing_task.claim("worker-that-died")
+    DBTaskResult.objects.filter(pk=routing_task.pk).update(
+        started_at=timezone.now() - timedelta(hours=1)
+    )
+    drain("routing")
+    assert all_cases()[0].state == "submitted", "a RUNNING task is not picked up again"
+
+    call_command("scheduler", "--once", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    drain("routing")
+    assert all_cases()[0].state == "assigned"
+
+
+def test_recovery_leaves_recently_started_tasks_alone(demo, client):
+    from .helpers import entry_token, wage_arrears_form
+
+    client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
+    DBTaskResult.objects.get(queue_name="routing").claim("busy-worker")
+    assert periodic.recover_abandoned_tasks() == 0
+
+
+FLAKY_CALLS: list[int] = []
+
+
+@eventbus.subscribe("test.flaky", queue="default", max_attempts=2)
+def flaky_handler(event: str, payload: dict) -> None:
+    FLAKY_CALLS.append(payload["n"])
+    raise ConnectionError("downstream unavailable")
+
+
+def test_a_failing_handler_is_retried_later_then_gives_up(demo, drain):
+    FLAKY_CALLS.clear()
+    eventbus.publish("test.flaky", {"tenant_id": demo.pk, "n": 1})
+    drain("default")
+    assert FLAKY_CALLS == [1]
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"] == {"attempt": 2}
+    assert retry.run_after > timezone.now(), "the retry waits for its backoff"
+
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    drain("default")
+    assert FLAKY_CALLS == [1, 1]
+    assert DBTaskResult.objects.get(pk=retry.pk).status == "FAILED"
+    assert not DBTaskResult.objects.filter(status="READY").exists(), "no retry past the limit"
