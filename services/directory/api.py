@@ -13,6 +13,7 @@ RegionLevel = Region.Level
 __all__ = [
     "RegionLevel",
     "Role",
+    "StaffContact",
     "StaffInfo",
     "create_department",
     "create_region",
@@ -22,6 +23,7 @@ __all__ = [
     "get_region",
     "get_tenant",
     "staff_info",
+    "staff_to_alert",
     "tenant_by_slug",
     "tenant_by_sms_number",
 ]
@@ -60,6 +62,34 @@ def staff_info(user) -> StaffInfo | None:
             department_ids=frozenset(d.pk for d in staff.departments.all()),
             is_department_head=staff.is_department_head,
         )
+
+
+@dataclass(frozen=True)
+class StaffContact:
+    user_id: int
+    name: str
+    phone: str
+
+
+def staff_to_alert(tenant_id: int, department_id: int | None) -> list[StaffContact]:
+    """Who hears about an overdue or escalated case: the department's heads and the
+    tenant's dispatchers (督办对象)."""
+    from django.db.models import Q
+
+    with scopes_disabled():
+        staff = (
+            Staff.objects.filter(tenant_id=tenant_id)
+            .filter(
+                Q(role=Role.DISPATCHER)
+                | Q(role=Role.DEPARTMENT, is_department_head=True, departments=department_id)
+            )
+            .select_related("user")
+            .distinct()
+        )
+        return [
+            StaffContact(s.user_id, s.user.get_full_name() or s.user.get_username(), s.phone)
+            for s in staff
+        ]
 
 
 def get_tenant(tenant_id: int) -> Tenant:

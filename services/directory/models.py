@@ -110,6 +110,9 @@ class Staff(models.Model):
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     departments = models.ManyToManyField(Department, blank=True, verbose_name=_("所属部门"))
     is_department_head = models.BooleanField(_("部门负责人"), default=False)
+    phone = models.CharField(
+        _("手机号码"), max_length=20, blank=True, help_text=_("E.164 格式；接收督办预警短信")
+    )
     region = models.ForeignKey(
         Region,
         null=True,

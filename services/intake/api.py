@@ -17,6 +17,8 @@ from .services import (
     CaseConflict,
     SubmissionInvalid,
     available_transitions,
+    escalate,
+    record_note,
     submission_form,
     submit,
     transition,
@@ -29,6 +31,7 @@ __all__ = [
     "CaseState",
     "EntryPointView",
     "SubmissionInvalid",
+    "add_timeline_note",
     "assign",
     "available_transitions",
     "case_by_access_key",
@@ -40,6 +43,7 @@ __all__ = [
     "get_case",
     "hold_for_dispatch",
     "install_builtin_scenarios",
+    "mark_escalated",
     "public_timeline",
     "register_scan",
     "scenario_field_names",
@@ -231,3 +235,15 @@ def scenario_field_names(tenant_id: int, scenario_code: str) -> set[str]:
                 "name", flat=True
             )
         )
+
+
+def mark_escalated(case_id: int, note: str) -> bool:
+    """督办 by the system (e.g. a deadline turned red): once per case; False if already."""
+    return escalate(_load(case_id), note)
+
+
+def add_timeline_note(
+    case_id: int, action: str, note: str, *, by=None, public: bool = False
+) -> None:
+    """A timeline row that changes no state (e.g. a deadline extension approved)."""
+    record_note(_load(case_id), action=action, note=note, by=by, public=public)

@@ -230,6 +230,15 @@ def record_note(case: Case, *, action: str, note: str, by=None, public: bool = F
     )
 
 
+def escalate(case: Case, note: str, *, public: bool = False) -> bool:
+    """督办: marks the case escalated once, records why, and announces it. False if it already was."""
+    if not Case.objects.filter(pk=case.pk, escalated=False).update(escalated=True):
+        return False
+    record_note(case, action="escalate", note=note, public=public)
+    eventbus.publish("case.escalated", _payload(case))
+    return True
+
+
 def apply_survey_answer(case_id: int, rating: int, comment: str, satisfied: bool) -> None:
     """满意度回访: satisfied closes; dissatisfied reopens once, then escalates to dispatchers."""
     with transaction.atomic():
