@@ -22,7 +22,9 @@ __all__ = [
     "get_department",
     "get_region",
     "get_tenant",
+    "region_choices",
     "staff_info",
+    "staff_region_id",
     "staff_to_alert",
     "tenant_by_slug",
     "tenant_by_sms_number",
@@ -117,6 +119,23 @@ def create_department(
 def get_department(tenant_id: int, department_id: int) -> Department:
     with scopes_disabled():
         return Department.objects.get(tenant_id=tenant_id, pk=department_id)
+
+
+def region_choices(tenant_id: int) -> list[tuple[int, str]]:
+    """(id, name with its ancestors) of a tenant's regions, in tree order, for pickers."""
+    with scopes_disabled():
+        regions = list(Region.objects.filter(tenant_id=tenant_id).order_by("path"))
+    names = {r.pk: r.name for r in regions}
+    return [
+        (r.pk, " / ".join(names[int(i)] for i in r.path.strip("/").split("/") if int(i) in names))
+        for r in regions
+    ]
+
+
+def staff_region_id(user) -> int | None:
+    """The township a staff member works in (a reception desk's own 镇街), if set."""
+    with scopes_disabled():
+        return Staff.objects.filter(user_id=user.pk).values_list("region_id", flat=True).first()
 
 
 def get_region(tenant_id: int, region_id: int) -> Region:
