@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "services.directory.middleware.TenantScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.edge.RateLimitMiddleware",
+    "config.edge.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,7 +85,7 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -97,13 +100,18 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # Health checks: after a database restart every pooled connection is dead; checking on
+    # checkout (one round trip) keeps the first requests after recovery from failing.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # psycopg 3's pool; persistent connections must stay off when it is on.
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
-            "timeout": 10,
+            # How long a request waits for a connection before the 503 "try again" page.
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
         }
 else:
     DATABASES = {
@@ -160,6 +168,32 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # console | twilio | mem
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+
+# --- Edge protection ------------------------------------------------------------------------
+# No inline script anywhere; pages load only their own static files. Admin templates still use
+# inline style attributes, hence 'unsafe-inline' for styles only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+# Per public endpoint (URL name) and method: "key:rate" limits (django-ratelimit rates).
+RATE_LIMITS = {
+    "frontend:entry": {"POST": ["ip:30/h", "phone:10/h"]},
+    "frontend:status": {"GET": ["ip:120/h"]},
+    "frontend:survey": {"POST": ["ip:30/h"]},
+}
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

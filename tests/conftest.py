@@ -16,6 +16,8 @@ def _test_settings(settings):
     settings.PUBLIC_BASE_URL = "http://testserver"
     settings.LANGUAGE_CODE = "zh-hans"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Limits count per client across the whole run; tests that exercise them turn them on.
+    settings.RATELIMIT_ENABLE = False
 
 
 @pytest.fixture

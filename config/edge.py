@@ -1,0 +1,104 @@
+"""Cross-cutting protection at the edge of every request: abuse limits and a database outage.
+
+Rate limits are data (settings.RATE_LIMITS: URL name → method → limits), so a new public
+endpoint gets a limit by naming it there rather than by decorating its view.
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django_ratelimit.core import is_ratelimited
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # Behind the ingress the client is the first hop it recorded; settings say whether to trust it.
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+# What a limit counts by. A phone number is counted however it was typed.
+KEYS: dict[str, Callable[[HttpRequest], str]] = {
+    "ip": _client_ip,
+    "phone": lambda request: _digits(request.POST.get("reporter_phone", ""))[-11:],
+    "tracking": lambda request: _digits(request.POST.get("tracking_number", "")),
+}
+
+
+def _refuse(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    response = HttpResponse(render_to_string(template, request=request), status=status)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class RateLimitMiddleware:
+    """429 with a localised page once a client (or a phone number) exceeds its limit."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        limits = settings.RATE_LIMITS.get(match.view_name if match else "", {})
+        for spec in limits.get(request.method, ()):
+            key_name, rate = spec.split(":", 1)
+            value = KEYS[key_name](request)
+            if not value:
+                continue
+            try:
+                limited = is_ratelimited(
+                    request,
+                    group=f"{match.view_name}:{key_name}",
+                    key=lambda g, r, v=value: v,
+                    rate=rate,
+                    increment=True,
+                )
+            except Exception:
+                # The cache (Redis) being down must not take the public form down with it.
+                logger.warning(
+                    "Rate limit check failed open for %s", match.view_name, exc_info=True
+                )
+                return None
+            if limited:
+                logger.info("Rate limit %s hit on %s by %s", spec, match.view_name, key_name)
+                return _refuse(request, "errors/429.html", 429)
+        return None
+
+
+class DatabaseUnavailableMiddleware:
+    """A database outage becomes a clear "try again shortly" page (503 + Retry-After),
+    never a stack page. Submissions are atomic, so nothing half-stored stays behind."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            logger.error(
+                "Database unavailable while serving %s %s: %s",
+                request.method,
+                request.path,
+                exception,
+            )
+            return _refuse(request, "errors/503.html", 503)
+        return None

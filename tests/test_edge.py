@@ -1,0 +1,61 @@
+"""Edge protection: rate limits, security headers, and outages of Redis and the database."""
+
+import pytest
+from django.core.cache import cache
+from django_scopes import scopes_disabled
+
+from services.intake.models import Case
+
+from .helpers import entry_token, wage_arrears_form
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def limits(settings):
+    settings.RATELIMIT_ENABLE = True
+    settings.RATE_LIMITS = {"frontend:entry": {"POST": ["ip:4/h", "phone:2/h"]}}
+    cache.clear()
+
+
+def _count() -> int:
+    with scopes_disabled():
+        return Case.objects.count()
+
+
+def test_submissions_are_limited_per_phone_and_per_client(client, demo, limits):
+    url = f"/c/{entry_token(demo.pk, '欠薪')}/"
+    same_phone = wage_arrears_form(reporter_phone="13812345678")
+    assert client.post(url, same_phone).status_code == 302
+    # However the number is typed, it is the same phone.
+    assert client.post(url, {**same_phone, "reporter_phone": "138-1234-5678"}).status_code == 302
+    refused = client.post(url, same_phone)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "30"
+    assert "操作过于频繁" in refused.content.decode()
+
+    assert client.post(url, wage_arrears_form(reporter_phone="13900001111")).status_code == 302
+    assert client.post(url, wage_arrears_form(reporter_phone="13700002222")).status_code == 429
+    assert _count() == 3, "refused submissions store nothing"
+    # Refused attempts count against the client too: a bot gains nothing by retrying.
+
+
+def test_redis_down_fails_open_and_submissions_still_work(client, demo, limits, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6390/0",  # nothing listens here
+        }
+    }
+    response = client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
+    assert response.status_code == 302
+    assert _count() == 1
+
+
+def test_pages_carry_security_headers(client, demo):
+    response = client.get(f"/c/{entry_token(demo.pk, '欠薪')}/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
