@@ -1,0 +1,140 @@
+"""Poster events and dying workers (PostgreSQL, real worker processes, HTTP submissions)."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from django.db import connection
+from django_scopes import scopes_disabled
+from django_tasks_db.models import DBTaskResult
+
+from services.intake.models import Case, CaseEvent
+
+from .helpers import entry_token, wage_arrears_form
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _worker_env(**extra: str) -> dict[str, str]:
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return {**os.environ, "DATABASE_URL": url, "SMS_BACKEND": "console", **extra}
+
+
+def _start_worker(queue: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--queue-name",
+            queue,
+            "--interval",
+            "0.05",
+            "--no-reload",
+            "--no-startup-delay",
+            "--verbosity",
+            "0",
+        ],
+        cwd=ROOT,
+        env=_worker_env(**env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait_until(predicate, timeout: float = 120.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def _counts() -> tuple[int, int, int]:
+    with scopes_disabled():
+        return (
+            Case.objects.count(),
+            Case.objects.filter(state="assigned").count(),
+            CaseEvent.objects.filter(action="route").count(),
+        )
+
+
+def _submit_burst(live_server, token: str, total: int, clients: int = 16) -> list[int]:
+    url = f"{live_server.url}/c/{token}/"
+
+    def one_client(n: int) -> list[int]:
+        session = requests.Session()
+        page = session.get(url, timeout=30)
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        statuses = []
+        for i in range(n):
+            form = wage_arrears_form(description=f"海报活动 第{i}条", reporter_phone="")
+            response = session.post(
+                url, {**form, "csrfmiddlewaretoken": csrf}, allow_redirects=False, timeout=60
+            )
+            statuses.append(response.status_code)
+        return statuses
+
+    per_client = [total // clients + (1 if i < total % clients else 0) for i in range(clients)]
+    with ThreadPoolExecutor(clients) as pool:
+        return [s for statuses in pool.map(one_client, per_client) for s in statuses]
+
+
+def test_a_burst_of_1000_submissions_is_stored_and_routed_exactly_once(live_server, demo):
+    token = entry_token(demo.pk, "欠薪")
+    workers = [_start_worker("routing"), _start_worker("routing")]
+    try:
+        statuses = _submit_burst(live_server, token, 1000)
+        assert statuses.count(302) == 1000, {s: statuses.count(s) for s in set(statuses)}
+        assert _wait_until(lambda: _counts()[1] == 1000), _counts()
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=30)
+    assert _counts() == (1000, 1000, 1000), "every case routed once, none twice"
+    assert (
+        not DBTaskResult.objects.filter(queue_name="routing").exclude(status="SUCCESSFUL").exists()
+    )
+
+
+def test_a_worker_killed_mid_burst_loses_nothing_and_repeats_nothing(live_server, demo, settings):
+    from django.core.management import call_command
+
+    token = entry_token(demo.pk, "欠薪")
+    statuses = _submit_burst(live_server, token, 200, clients=8)
+    assert statuses.count(302) == 200
+
+    victim = _start_worker("routing")
+    assert _wait_until(lambda: _counts()[1] >= 20, timeout=60), _counts()
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=10)
+    assigned_at_kill = _counts()[1]
+    assert assigned_at_kill < 200, "the kill came mid-burst"
+
+    # A task the dead worker held stays RUNNING until the scheduler's recovery puts it back
+    # (here at once; in production after TASK_STALE_AFTER_SECONDS).
+    settings.TASK_STALE_AFTER_SECONDS = 0
+    call_command("scheduler", "--once", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert not DBTaskResult.objects.filter(status="RUNNING").exists()
+
+    survivor = _start_worker("routing")
+    try:
+        assert _wait_until(lambda: _counts()[1] == 200, timeout=120), _counts()
+    finally:
+        survivor.terminate()
+        survivor.wait(timeout=30)
+    assert _counts() == (200, 200, 200)
