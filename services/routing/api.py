@@ -1,20 +1,128 @@
-"""Public interface of routing."""
+"""Public interface of routing: what other services, the pages and the demo loader may call."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
-from .models import RoutingRule
+from . import deadlines, stats
+from .extensions import decide_extension, request_extension
+from .models import CalendarDay, CaseCoHandler, DeadlinePolicy, RoutingRule, TimeUnit
 
-__all__ = ["create_rule"]
+__all__ = [
+    "COLOURS",
+    "TimeUnit",
+    "case_ids_in_colour",
+    "co_handled_case_ids",
+    "create_deadline_policy",
+    "create_rule",
+    "deadline_colours",
+    "decide_extension",
+    "monthly_stats",
+    "request_extension",
+    "set_calendar_days",
+]
+
+COLOURS = deadlines.COLOURS  # ("green", "yellow", "red")
+
+
+def deadline_colours(case_ids: Iterable[int], now: datetime | None = None) -> dict[int, str]:
+    """三色预警 of these cases now: "green" | "yellow" | "red". Cases without a running
+    deadline (unassigned, resolved, or no policy) are absent. Active tenant scope; one query."""
+    return deadlines.colours(case_ids, now)
+
+
+def case_ids_in_colour(colour: str, now: datetime | None = None) -> QuerySet:
+    """Ids of the active tenant's cases whose deadline is `colour` now, as a values_list
+    usable in `Case.objects.filter(pk__in=...)`. Raises ValueError for an unknown colour."""
+    return deadlines.in_colour(colour, now)
+
+
+def co_handled_case_ids(department_ids: Iterable[int]) -> QuerySet:
+    """Ids of cases these departments co-handle (协同处置), as a values_list (active scope)."""
+    return CaseCoHandler.objects.filter(department_id__in=list(department_ids)).values_list(
+        "case_id", flat=True
+    )
+
+
+def monthly_stats(tenant_id: int, year: int, month: int) -> dict[str, Any]:
+    """{"year", "month", "departments": [...], "regions": [...]}: per department / township,
+    received, signed_on_time, resolved, resolved_on_time, returned, avg_handling_hours and
+    p90_handling_hours (None when nothing was resolved)."""
+    return stats.monthly_stats(tenant_id, year, month)
 
 
 @transaction.atomic
 def create_rule(
-    tenant, name: str, department, *, scenario_codes: list[str], order: int = 100
+    tenant,
+    name: str,
+    department,
+    *,
+    scenario_codes: list[str],
+    order: int = 100,
+    region=None,
+    channels: list[str] = (),
+    priority: int | None = None,
+    keywords: list[str] = (),
+    field_conditions: list[dict[str, Any]] = (),
+    co_departments: list = (),
+    set_priority: int | None = None,
+    deadline_policy: DeadlinePolicy | None = None,
 ) -> RoutingRule:
-    return RoutingRule.objects.create(
+    """Adds a rule as data (the admin validates what staff type; callers pass valid data)."""
+    rule = RoutingRule.objects.create(
         tenant=tenant,
         name=name,
         department=department,
-        scenario_codes=scenario_codes,
+        scenario_codes=list(scenario_codes),
         order=order,
+        region=region,
+        channels=list(channels),
+        priority=priority,
+        keywords=list(keywords),
+        field_conditions=list(field_conditions),
+        set_priority=set_priority,
+        deadline_policy=deadline_policy,
     )
+    if co_departments:
+        rule.co_departments.set(co_departments)
+    return rule
+
+
+def create_deadline_policy(
+    tenant,
+    name: str,
+    *,
+    sign_for: tuple[int, str],
+    resolve: tuple[int, str],
+    scenario_code: str = "",
+    is_default: bool = False,
+    warn_share: str = "0.25",
+) -> DeadlinePolicy:
+    """A 办理时限, e.g. sign_for=(2, TimeUnit.HOURS), resolve=(5, TimeUnit.DAYS)."""
+    return DeadlinePolicy.objects.create(
+        tenant=tenant,
+        name=name,
+        scenario_code=scenario_code,
+        is_default=is_default,
+        sign_for_limit=sign_for[0],
+        sign_for_unit=sign_for[1],
+        resolve_limit=resolve[0],
+        resolve_unit=resolve[1],
+        warn_share=warn_share,
+    )
+
+
+@transaction.atomic
+def set_calendar_days(
+    tenant, *, holidays: Iterable[tuple[date, str]] = (), workdays: Iterable[tuple[date, str]] = ()
+) -> None:
+    """Lists public holidays (节假日) and make-up working days (调休上班), replacing any
+    earlier entry for the same date."""
+    for days, kind in ((holidays, CalendarDay.Kind.HOLIDAY), (workdays, CalendarDay.Kind.WORKDAY)):
+        for day, name in days:
+            CalendarDay.objects.update_or_create(
+                tenant=tenant, date=day, defaults={"kind": kind, "name": name}
+            )

@@ -1,25 +1,19 @@
-"""Choosing a department for a case."""
+"""Choosing a department for a case (分拨)."""
 
+import dataclasses
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from services.intake import api as intake
 
-from .models import RoutingDecision, RoutingRule
+from . import deadlines
+from .models import CaseCoHandler, RoutingDecision
+from .rules import CompiledRule, active_rules, first_match
 
 logger = logging.getLogger(__name__)
-
-
-def matches(rule: RoutingRule, case: intake.CaseSnapshot) -> bool:
-    return not rule.scenario_codes or case.scenario_code in rule.scenario_codes
-
-
-def first_match(
-    rules: list[RoutingRule], case: intake.CaseSnapshot, skip: set[int]
-) -> RoutingRule | None:
-    return next((r for r in rules if r.pk not in skip and matches(r, case)), None)
 
 
 def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision | None:
@@ -28,42 +22,71 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
     Runs inside the case's tenant scope (the event bus sets it), so only that tenant's rules
     are seen. Idempotent: a case that is no longer waiting for routing is left alone. A rule whose
     department returned (退回) the case is skipped, so the case never bounces straight back.
+    The assignment, its co-handling departments and its deadlines commit together.
     """
     with transaction.atomic():
         case = intake.get_case(case_id)
         if case.state != intake.CaseState.SUBMITTED:
             logger.info("Case %s not routed: state is %s", case_id, case.state)
             return None
+        now = timezone.now()
         if after_return:
-            _mark_last_decision_returned(case_id)
+            _record_return(case, now)
         returned_rules = set(
             RoutingDecision.objects.filter(case_id=case_id, returned=True)
             .exclude(rule=None)
             .values_list("rule_id", flat=True)
         )
-        rules = list(RoutingRule.objects.filter(active=True))
-        rule = first_match(rules, case, returned_rules)
+        rule = first_match(active_rules(case.tenant_id), case, returned_rules)
+        CaseCoHandler.objects.filter(case_id=case_id).delete()
         if rule is None:
             intake.hold_for_dispatch(case_id, _("没有匹配的分拨规则，等待指挥室派单。"))
+            logger.info("Case %s (tenant %s): no rule matched", case_id, case.tenant_id)
             return RoutingDecision.objects.create(
                 tenant_id=case.tenant_id,
                 case_id=case_id,
                 outcome=RoutingDecision.Outcome.NO_MATCH,
             )
-        intake.assign(
-            case_id, rule.department_id, _("按规则“%(rule)s”分拨。") % {"rule": rule.name}
+        intake.assign(case_id, rule.department_id, _assignment_note(rule))
+        CaseCoHandler.objects.bulk_create(
+            CaseCoHandler(
+                tenant_id=case.tenant_id, case_id=case_id, department_id=d, rule_id=rule.pk
+            )
+            for d in rule.co_department_ids
+        )
+        deadlines.start_deadline(
+            dataclasses.replace(case, department_id=rule.department_id),
+            at=now,
+            rule_id=rule.pk,
+            rule_policy_id=rule.policy_id,
+        )
+        logger.info(
+            "Case %s (tenant %s) routed by rule %s to department %s",
+            case_id,
+            case.tenant_id,
+            rule.pk,
+            rule.department_id,
         )
         return RoutingDecision.objects.create(
             tenant_id=case.tenant_id,
             case_id=case_id,
-            rule=rule,
+            rule_id=rule.pk,
             department_id=rule.department_id,
             outcome=RoutingDecision.Outcome.ASSIGNED,
         )
 
 
-def _mark_last_decision_returned(case_id: int) -> None:
-    """退回: remembers that the last routed department gave the case back."""
-    last = RoutingDecision.objects.filter(case_id=case_id).order_by("-pk").first()
-    if last is not None:
+def _assignment_note(rule: CompiledRule) -> str:
+    note = _("按规则“%(rule)s”分拨。") % {"rule": rule.name}
+    if rule.co_department_names:
+        note += _("协同部门：%(names)s。") % {"names": "、".join(rule.co_department_names)}
+    return note
+
+
+def _record_return(case: intake.CaseSnapshot, at) -> None:
+    """退回: the returning department's assignment ends, and the rule that chose it is marked
+    so it is skipped from now on (only if that rule's department is the one returning)."""
+    deadlines.record_returned(case.id, at)
+    last = RoutingDecision.objects.filter(case_id=case.id).order_by("-pk").first()
+    if last is not None and last.department_id == case.department_id:
         RoutingDecision.objects.filter(pk=last.pk).update(returned=True)

@@ -1,0 +1,212 @@
+"""Deadlines of assigned cases (办理时限): computed on assignment, followed through the case's
+events, coloured on demand (三色预警), extended on approval (延期) and escalated when overdue."""
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from services.intake import api as intake
+
+from .models import CalendarDay, CaseDeadline, DeadlinePolicy, WorkCalendar
+from .working_time import Calendar, add_working_time, warning_instant
+
+logger = logging.getLogger(__name__)
+
+GREEN, YELLOW, RED = "green", "yellow", "red"
+COLOURS = (GREEN, YELLOW, RED)
+OPEN_ASSIGNED = (intake.CaseState.ASSIGNED, intake.CaseState.IN_PROGRESS)
+
+
+def event_time(payload: dict[str, Any]) -> datetime:
+    """When the change happened: the event's "at" if it carries one, else now."""
+    at = payload.get("at")
+    parsed = parse_datetime(at) if isinstance(at, str) else None
+    return parsed or timezone.now()
+
+
+def load_calendar(tenant_id: int) -> Calendar:
+    settings = WorkCalendar.objects.filter(tenant_id=tenant_id).first()
+    days = CalendarDay.objects.filter(tenant_id=tenant_id).values_list("date", "kind")
+    holidays = frozenset(d for d, kind in days if kind == CalendarDay.Kind.HOLIDAY)
+    workdays = frozenset(d for d, kind in days if kind == CalendarDay.Kind.WORKDAY)
+    if settings is None:
+        return Calendar(holidays=holidays, workdays=workdays)
+    return Calendar(
+        day_start=settings.day_start,
+        day_end=settings.day_end,
+        weekend=frozenset(settings.weekend_days),
+        holidays=holidays,
+        workdays=workdays,
+    )
+
+
+def choose_policy(
+    tenant_id: int, scenario_code: str, rule_policy_id: int | None = None
+) -> DeadlinePolicy | None:
+    """The rule's policy, else the scenario's, else the tenant's default, else none."""
+    policies = DeadlinePolicy.objects.filter(tenant_id=tenant_id)
+    if rule_policy_id is not None:
+        policy = policies.filter(pk=rule_policy_id).first()
+        if policy is not None:
+            return policy
+    return (
+        policies.filter(scenario_code=scenario_code).first()
+        or policies.filter(is_default=True).first()
+    )
+
+
+def township_of(region_path: str) -> int | None:
+    """The top of the region path "/3/17/42/": the case's township (镇街)."""
+    head = region_path.strip("/").split("/", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _dues(
+    cal: Calendar, policy: DeadlinePolicy, start: datetime, *, sign: bool = True
+) -> dict[str, datetime]:
+    share = float(policy.warn_share)
+    resolve_due = add_working_time(cal, start, policy.resolve_limit, policy.resolve_unit)
+    dues = {
+        "resolve_due": resolve_due,
+        "resolve_warn_at": warning_instant(cal, start, resolve_due, share),
+    }
+    if sign:
+        sign_due = add_working_time(cal, start, policy.sign_for_limit, policy.sign_for_unit)
+        dues |= {"sign_due": sign_due, "sign_warn_at": warning_instant(cal, start, sign_due, share)}
+    return dues
+
+
+def current_deadline(case_id: int) -> CaseDeadline | None:
+    return CaseDeadline.objects.filter(case_id=case_id, current=True).first()
+
+
+@transaction.atomic
+def start_deadline(
+    case: intake.CaseSnapshot,
+    *,
+    at: datetime,
+    rule_id: int | None = None,
+    rule_policy_id: int | None = None,
+) -> CaseDeadline:
+    """Starts the clocks of a new assignment (the case's department now), ending any earlier."""
+    CaseDeadline.objects.filter(case_id=case.id, current=True).update(current=False, ended_at=at)
+    policy = choose_policy(case.tenant_id, case.scenario_code, rule_policy_id)
+    dues = _dues(load_calendar(case.tenant_id), policy, at) if policy else {}
+    return CaseDeadline.objects.create(
+        tenant_id=case.tenant_id,
+        case_id=case.id,
+        department_id=case.department_id,
+        region_id=case.region_id,
+        township_id=township_of(case.region_path),
+        scenario_code=case.scenario_code,
+        rule_id=rule_id,
+        policy=policy,
+        assigned_at=at,
+        **dues,
+    )
+
+
+def follow_assignment(case_id: int, at: datetime) -> CaseDeadline | None:
+    """On case.assigned (派单, 改派, or routing's own): the assignment's deadline, once.
+
+    Routing records its own assignments in the routing transaction; a dispatcher's are
+    recorded here. A redelivered event finds the row already there and changes nothing.
+    """
+    case = intake.get_case(case_id)
+    if case.state not in OPEN_ASSIGNED or case.department_id is None:
+        logger.info("No deadline for case %s: state %s", case_id, case.state)
+        return None
+    current = current_deadline(case_id)
+    if current is not None and current.department_id == case.department_id:
+        return current
+    return start_deadline(case, at=at)
+
+
+def record_signed(case_id: int, at: datetime) -> None:
+    """签收 time, for the colour (the sign-for clock stops) and the statistics."""
+    current = current_deadline(case_id) or follow_assignment(case_id, at)
+    if current is not None:
+        CaseDeadline.objects.filter(pk=current.pk, signed_at=None).update(signed_at=at)
+
+
+def record_resolved(case_id: int, at: datetime) -> None:
+    """办结: both clocks stop; the case leaves the colour lists."""
+    CaseDeadline.objects.filter(case_id=case_id, current=True, resolved_at=None).update(
+        resolved_at=at
+    )
+
+
+def record_reopened(case_id: int, at: datetime) -> None:
+    """重办: the department gets a fresh resolve period from the reopening."""
+    current = current_deadline(case_id)
+    if current is None or current.resolved_at is None:
+        return
+    dues = {"resolve_due": None, "resolve_warn_at": None}
+    if current.policy is not None:
+        dues = _dues(load_calendar(current.tenant_id), current.policy, at, sign=False)
+    CaseDeadline.objects.filter(pk=current.pk).update(resolved_at=None, escalated_at=None, **dues)
+
+
+def record_returned(case_id: int, at: datetime) -> None:
+    """退回: the assignment ends as returned."""
+    CaseDeadline.objects.filter(case_id=case_id, current=True).update(
+        current=False, returned_at=at, ended_at=at
+    )
+
+
+def record_closed(case_id: int, at: datetime) -> None:
+    """结案/作废 without a resolution: the assignment ends; a resolved one stays as it is."""
+    CaseDeadline.objects.filter(case_id=case_id, current=True, resolved_at=None).update(
+        current=False, ended_at=at
+    )
+
+
+# --- Colours --------------------------------------------------------------------------------
+
+
+def running() -> QuerySet:
+    """Current assignments with a deadline, not yet resolved (in the active tenant scope)."""
+    return CaseDeadline.objects.filter(current=True, resolved_at=None, resolve_due__isnull=False)
+
+
+def red_q(now: datetime) -> Q:
+    return Q(signed_at=None, sign_due__lt=now) | Q(resolve_due__lt=now)
+
+
+def yellow_q(now: datetime) -> Q:
+    return Q(signed_at=None, sign_warn_at__lte=now) | Q(resolve_warn_at__lte=now)
+
+
+def colour_of(row: dict[str, Any], now: datetime) -> str:
+    """The same rule as red_q / yellow_q, for rows already read."""
+    unsigned = row["signed_at"] is None
+    if (unsigned and row["sign_due"] < now) or row["resolve_due"] < now:
+        return RED
+    if (unsigned and row["sign_warn_at"] <= now) or row["resolve_warn_at"] <= now:
+        return YELLOW
+    return GREEN
+
+
+def colours(case_ids, now: datetime | None = None) -> dict[int, str]:
+    now = now or timezone.now()
+    rows = running().filter(case_id__in=list(case_ids))
+    fields = ("case_id", "signed_at", "sign_due", "sign_warn_at", "resolve_due", "resolve_warn_at")
+    return {row["case_id"]: colour_of(row, now) for row in rows.values(*fields)}
+
+
+def in_colour(colour: str, now: datetime | None = None) -> QuerySet:
+    now = now or timezone.now()
+    if colour == RED:
+        rows = running().filter(red_q(now))
+    elif colour == YELLOW:
+        rows = running().filter(yellow_q(now)).exclude(red_q(now))
+    elif colour == GREEN:
+        rows = running().exclude(red_q(now)).exclude(yellow_q(now))
+    else:
+        raise ValueError(f"Unknown deadline colour {colour!r}; expected one of {COLOURS}")
+    return rows.values_list("case_id", flat=True)

@@ -1,0 +1,18 @@
+"""Routing's tables: rules and decisions, deadline policies and the working calendar, and the
+deadlines of each assignment (cases themselves live in intake and are referred to by id)."""
+
+from .deadlines import CaseDeadline, DeadlineExtension, DeadlinePolicy, TimeUnit
+from .rules import CaseCoHandler, RoutingDecision, RoutingRule
+from .workcalendar import CalendarDay, WorkCalendar
+
+__all__ = [
+    "CalendarDay",
+    "CaseCoHandler",
+    "CaseDeadline",
+    "DeadlineExtension",
+    "DeadlinePolicy",
+    "RoutingDecision",
+    "RoutingRule",
+    "TimeUnit",
+    "WorkCalendar",
+]

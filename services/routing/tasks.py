@@ -1,0 +1,16 @@
+"""Routing's periodic work, enqueued by `manage.py scheduler` and run by the routing worker."""
+
+from django_tasks import task
+
+from services.eventbus import periodic
+
+from .escalation import escalate_overdue
+
+CHECK_EVERY_MINUTES = 5
+
+
+@periodic.every(minutes=CHECK_EVERY_MINUTES)
+@task(queue_name="routing")
+def check_deadlines() -> int:
+    """超期检查: escalates cases whose deadline turned red since the last run."""
+    return escalate_overdue()
