@@ -128,10 +128,16 @@ def follow_assignment(case_id: int, at: datetime) -> CaseDeadline | None:
 
 
 def record_signed(case_id: int, at: datetime) -> None:
-    """签收 time, for the colour (the sign-for clock stops) and the statistics."""
+    """签收 time, for the colour (the sign-for clock stops) and the statistics.
+
+    An escalation for a late signature is settled by signing: clearing `escalated_at` lets a
+    later overdue resolution be escalated on its own.
+    """
     current = current_deadline(case_id) or follow_assignment(case_id, at)
     if current is not None:
-        CaseDeadline.objects.filter(pk=current.pk, signed_at=None).update(signed_at=at)
+        CaseDeadline.objects.filter(pk=current.pk, signed_at=None).update(
+            signed_at=at, escalated_at=None
+        )
 
 
 def record_resolved(case_id: int, at: datetime) -> None:

@@ -124,20 +124,21 @@ def load_rules(tenant_id: int, *, include_inactive: bool = False) -> list[Compil
     return [compile_rule(r) for r in rules.order_by("order", "pk")]
 
 
-_cache: dict[int, tuple[tuple[int, datetime | None], list[CompiledRule]]] = {}
+_cache: dict[int, tuple[tuple[int, datetime | None, int], list[CompiledRule]]] = {}
 _cache_lock = threading.Lock()
 
 
 def active_rules(tenant_id: int) -> list[CompiledRule]:
     """The tenant's active rules, from the process cache while the rule table is unchanged.
 
-    Every edit bumps `updated_at` (the admin also after saving co-handling departments) and a
-    deletion lowers the count, so (count, latest update) identifies the table's contents.
+    Every edit, bulk updates included, moves `updated_at`; a deletion lowers the count; a
+    department deleted from under a rule lowers the co-handling count. So the triple identifies
+    the table's contents without reading it.
     """
     stamp = RoutingRule.objects.filter(tenant_id=tenant_id).aggregate(
-        n=Count("pk"), latest=Max("updated_at")
+        n=Count("pk", distinct=True), latest=Max("updated_at"), co=Count("co_departments")
     )
-    fingerprint = (stamp["n"], stamp["latest"])
+    fingerprint = (stamp["n"], stamp["latest"], stamp["co"])
     cached = _cache.get(tenant_id)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]

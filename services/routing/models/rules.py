@@ -1,6 +1,7 @@
 """Routing rules (分拨规则), the record of every routing decision, and co-handling (协同处置)."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -8,6 +9,13 @@ from django_scopes import ScopedManager
 # models; conditions on them are validated against these choices.
 CHANNEL_CHOICES = [("qr", _("扫码")), ("desk", _("窗口")), ("api", _("接口"))]
 PRIORITY_CHOICES = [(0, _("一般")), (1, _("紧急"))]
+
+
+class RuleQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # Routing caches compiled rules until `updated_at` moves, so bulk updates move it too.
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
 
 
 class RoutingRule(models.Model):
@@ -87,7 +95,9 @@ class RoutingRule(models.Model):
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = ScopedManager(tenant="tenant")
+    objects = ScopedManager(
+        tenant="tenant", _manager_class=models.Manager.from_queryset(RuleQuerySet)
+    )
 
     class Meta:
         verbose_name = _("分拨规则")
