@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sms/", include("services.notify.urls")),
+    path("api/routing/", include("services.routing.urls")),
     path("", include("frontend.urls")),
 ]
 if settings.DEBUG:

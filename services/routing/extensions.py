@@ -26,11 +26,8 @@ def _open_deadline(case_id: int, phase: str) -> CaseDeadline:
     return deadline
 
 
-@transaction.atomic
-def request_extension(
-    case_id: int, user, *, phase: str, amount: int, unit: str, reason: str
-) -> DeadlineExtension:
-    """Staff of the handling department (or a dispatcher) ask for `amount` more working time."""
+def check_request(case_id: int, user, phase: str, reason: str) -> CaseDeadline:
+    """Whether `user` may ask for more time on this case now; the deadline, or an error."""
     deadline = _open_deadline(case_id, phase)
     staff = staff_info(user)
     if staff is None or staff.tenant_id != deadline.tenant_id:
@@ -41,6 +38,15 @@ def request_extension(
         raise ValidationError(_("请填写延期理由。"))
     if DeadlineExtension.objects.filter(deadline=deadline, status=Status.PENDING).exists():
         raise ValidationError(_("该案件已有待审批的延期申请，请等待指挥室审批。"))
+    return deadline
+
+
+@transaction.atomic
+def request_extension(
+    case_id: int, user, *, phase: str, amount: int, unit: str, reason: str
+) -> DeadlineExtension:
+    """Staff of the handling department (or a dispatcher) ask for `amount` more working time."""
+    deadline = check_request(case_id, user, phase, reason)
     extension = DeadlineExtension.objects.create(
         tenant_id=deadline.tenant_id,
         deadline=deadline,

@@ -6,16 +6,36 @@ in-memory values however many rules there are.
 """
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
-from services.intake import api as intake
-
 from .conditions import FieldCondition, from_data
 from .models import RoutingRule
+
+
+class Routable(Protocol):
+    """What rules look at: intake's CaseSnapshot, or a sample typed into the "try it" page."""
+
+    scenario_code: str
+    region_path: str
+    channel: str
+    priority: int
+    description: str
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SampleCase:
+    scenario_code: str
+    region_path: str = ""
+    channel: str = "qr"
+    priority: int = 0
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -37,7 +57,7 @@ class CompiledRule:
     set_priority: int | None
     policy_id: int | None
 
-    def holds(self, case: intake.CaseSnapshot) -> bool:
+    def holds(self, case: Routable) -> bool:
         """All conditions hold (the fast path: no explanations built)."""
         return (
             (not self.scenarios or case.scenario_code in self.scenarios)
@@ -48,7 +68,7 @@ class CompiledRule:
             and all(c.holds(case.extra) for c in self.conditions)
         )
 
-    def failures(self, case: intake.CaseSnapshot) -> list[str]:
+    def failures(self, case: Routable) -> list[str]:
         """Why the rule does not match the case, one reason per failed condition (试运行)."""
         reasons = []
         if self.scenarios and case.scenario_code not in self.scenarios:
@@ -149,7 +169,7 @@ def active_rules(tenant_id: int) -> list[CompiledRule]:
 
 
 def first_match(
-    rules: list[CompiledRule], case: intake.CaseSnapshot, skip: set[int] = frozenset()
+    rules: list[CompiledRule], case: Routable, skip: set[int] = frozenset()
 ) -> CompiledRule | None:
     """分拨规则按顺序匹配: the first rule not skipped whose conditions all hold."""
     return next((r for r in rules if r.pk not in skip and r.holds(case)), None)
@@ -163,7 +183,7 @@ class Verdict:
 
 
 def explain(
-    rules: list[CompiledRule], case: intake.CaseSnapshot, skip: set[int] = frozenset()
+    rules: list[CompiledRule], case: Routable, skip: set[int] = frozenset()
 ) -> list[Verdict]:
     """Every rule up to the first match, each with why it did or did not apply (试运行)."""
     verdicts = []

@@ -1,0 +1,1 @@
+from . import deadlines, rules  # noqa: F401  (registers the admin classes)

@@ -1,0 +1,220 @@
+"""Deadline policies, the working calendar, running deadlines and extension requests."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import deadlines, extensions
+from ..models import CalendarDay, CaseDeadline, DeadlineExtension, DeadlinePolicy, WorkCalendar
+from . import access
+
+
+class OwnTenantAdmin(admin.ModelAdmin):
+    """Staff never choose a tenant: their rows are their own tenant's."""
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or [])
+        return excluded if request.user.is_superuser else [*excluded, "tenant"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not request.user.is_superuser:
+            obj.tenant_id = access.tenant_id(request)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(OwnTenantAdmin):
+    list_display = (
+        "name",
+        "scenario_code",
+        "is_default",
+        "sign_for_limit",
+        "sign_for_unit",
+        "resolve_limit",
+        "resolve_unit",
+        "warn_share",
+    )
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 1
+    exclude = ("tenant",)
+
+
+@admin.register(WorkCalendar)
+class WorkCalendarAdmin(OwnTenantAdmin):
+    list_display = ("__str__", "day_start", "day_end", "weekend_days")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(OwnTenantAdmin):
+    list_display = ("date", "kind", "name")
+    list_filter = ("kind",)
+    date_hierarchy = "date"
+
+
+COLOUR_LABELS = {"green": _("绿灯"), "yellow": _("黄灯"), "red": _("红灯")}
+
+
+@admin.register(CaseDeadline)
+class CaseDeadlineAdmin(admin.ModelAdmin):
+    """案件时限: every assignment with its deadlines; the colour is computed on display."""
+
+    list_display = (
+        "case_id",
+        "department",
+        "assigned_at",
+        "sign_due",
+        "signed_at",
+        "resolve_due",
+        "resolved_at",
+        "colour",
+        "escalated_at",
+    )
+    list_filter = ("current", "department")
+    search_fields = ("=case_id",)
+
+    @admin.display(description=_("预警"))
+    def colour(self, obj: CaseDeadline) -> str:
+        if not obj.current or obj.resolved_at or obj.resolve_due is None:
+            return "—"
+        row = {f: getattr(obj, f) for f in ("signed_at", "sign_due", "sign_warn_at")}
+        row |= {"resolve_due": obj.resolve_due, "resolve_warn_at": obj.resolve_warn_at}
+        return str(COLOUR_LABELS[deadlines.colour_of(row, timezone.now())])
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ExtensionRequestForm(forms.ModelForm):
+    """延期申请 by department staff; the checks are extensions.request_extension's."""
+
+    user = None  # set by the admin from the request
+
+    class Meta:
+        model = DeadlineExtension
+        fields = ["case_id", "phase", "amount", "unit", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            extensions.check_request(data["case_id"], self.user, data["phase"], data["reason"])
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from exc
+        return data
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(admin.ModelAdmin):
+    """Department staff ask here (also linked from a case: ?case_id=…); dispatchers decide
+    with the list actions. Decisions and requests land in the case timeline."""
+
+    form = ExtensionRequestForm
+    list_display = (
+        "case_id",
+        "phase",
+        "amount",
+        "unit",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+    )
+    list_filter = ("status", "phase")
+    search_fields = ("=case_id",)
+    actions = ["approve", "reject"]
+    readonly_fields = ("status", "requested_by", "decided_by", "decided_at", "decision_note")
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request).select_related("requested_by", "decided_by")
+        info = access.staff(request)
+        if request.user.is_superuser or (info is not None and info.is_dispatcher):
+            return rows
+        if info is None:
+            return rows.none()
+        return rows.filter(deadline__department_id__in=info.department_ids)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_changeform_initial_data(self, request):
+        return {"case_id": request.GET.get("case_id")}
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        created = extensions.request_extension(
+            data["case_id"],
+            request.user,
+            phase=data["phase"],
+            amount=data["amount"],
+            unit=data["unit"],
+            reason=data["reason"],
+        )
+        obj.pk = created.pk
+
+    # Role rules for a workflow model (who asks, who decides), like intake's transitions.
+    def _role_ok(self, request, *, ask: bool = False) -> bool:
+        info = access.staff(request)
+        if request.user.is_superuser:
+            return not ask  # the operator decides nothing in a tenant's workflow but may look
+        return info is not None and (info.is_dispatcher or bool(info.department_ids))
+
+    def has_module_permission(self, request) -> bool:
+        return self._role_ok(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._role_ok(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self._role_ok(request, ask=True)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_decide_permission(self, request) -> bool:
+        info = access.staff(request)
+        return info is not None and info.is_dispatcher
+
+    @admin.action(description=_("批准所选延期申请"), permissions=["decide"])
+    def approve(self, request, queryset) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("驳回所选延期申请"), permissions=["decide"])
+    def reject(self, request, queryset) -> None:
+        self._decide(request, queryset, approve=False)
+
+    def _decide(self, request, queryset, *, approve: bool) -> None:
+        done = 0
+        for extension in queryset.filter(status=DeadlineExtension.Status.PENDING):
+            try:
+                extensions.decide_extension(extension.pk, request.user, approve=approve)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(
+                    request, f"{extension.case_id}：{' '.join(_messages(exc))}", messages.ERROR
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request, _("已处理 %(n)d 条延期申请。") % {"n": done}, messages.SUCCESS
+            )
+
+
+def _messages(exc: Exception) -> list[str]:
+    return list(getattr(exc, "messages", None) or [str(exc)])

@@ -1,0 +1,54 @@
+"""Routing's HTTP API (thin: the figures come from services.routing.stats)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from services.directory.api import staff_info
+
+from .stats import monthly_stats
+
+
+class MonthQuery(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    month = serializers.IntegerField(min_value=1, max_value=12, required=False)
+    tenant = serializers.IntegerField(min_value=1, required=False)
+
+
+class CommandRoomOnly(permissions.BasePermission):
+    """Statistics are the command room's (指挥室) and the tenant administrator's."""
+
+    message = _("只有指挥室调度员和平台管理员可以查看分拨统计。")
+
+    def has_permission(self, request, view) -> bool:
+        if request.user.is_superuser:
+            return True
+        staff = staff_info(request.user)
+        return staff is not None and staff.is_dispatcher
+
+
+class MonthlyStatsView(APIView):
+    """GET /api/routing/stats/?year=2026&month=3 → the month's figures per department and
+    per township (镇街): received, signed_on_time, resolved, resolved_on_time, returned,
+    avg_handling_hours, p90_handling_hours. Defaults to the current month."""
+
+    permission_classes = [permissions.IsAuthenticated, CommandRoomOnly]
+
+    def get(self, request: Request) -> Response:
+        query = MonthQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        today = timezone.localdate()
+        year = query.validated_data.get("year", today.year)
+        month = query.validated_data.get("month", today.month)
+        return Response(monthly_stats(self._tenant_id(request, query), year, month))
+
+    def _tenant_id(self, request: Request, query: MonthQuery) -> int:
+        if request.user.is_superuser:
+            if "tenant" not in query.validated_data:
+                raise PermissionDenied(_("平台运维账号请用 tenant 参数指定平台。"))
+            return query.validated_data["tenant"]
+        return staff_info(request.user).tenant_id  # never a posted tenant

@@ -1,0 +1,230 @@
+"""Routing in the admin: rules edited with validation, the "try it" page, extensions."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django_scopes import scope, scopes_disabled
+
+from services.directory import api as directory
+from services.routing import api as routing
+from services.routing.models import CaseDeadline, DeadlineExtension, RoutingRule
+
+pytest_plugins = ["tests.test_routing_world"]  # the `world` fixture
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CST = ZoneInfo("Asia/Shanghai")
+ADD_URL = "/admin/routing/routingrule/add/"
+TRY_URL = "/admin/routing/routingrule/try/"
+
+
+def grant(user, *codenames: str) -> None:
+    """Model permissions as the tenant administrator's role grants them (explicit here, so
+    the test does not depend on how roles map to permissions)."""
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def tenant_admin(world):
+    user = world.staff("rules_admin", directory.Role.TENANT_ADMIN)
+    grant(user, "add_routingrule", "change_routingrule", "view_routingrule")
+    return user
+
+
+def rule_form(world, **overrides) -> dict:
+    data = {
+        "name": "群体性欠薪",
+        "order": "5",
+        "active": "on",
+        "scenarios_text": "wage_arrears",
+        "region": "",
+        "priority": "",
+        "keywords_text": "",
+        "conditions_text": "workers_affected >= 10",
+        "department": str(world.departments["labour"].pk),
+        "co_departments": [str(world.departments["xinhe_social"].pk)],
+        "set_priority": "1",
+        "deadline_policy": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_rule_is_saved_as_data_for_the_admins_own_tenant(world, tenant_admin):
+    other = directory.create_tenant("另一县", "other-county")
+    response = client_for(tenant_admin).post(
+        ADD_URL,
+        rule_form(
+            world,
+            tenant=str(other.pk),
+            keywords_text="讨薪，欠薪、工资",
+            channels_choice=["qr", "desk"],
+            region=str(world.regions["新河镇"].pk),
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()
+    with scopes_disabled():
+        rule = RoutingRule.objects.get(name="群体性欠薪")
+        co = [d.code for d in rule.co_departments.all()]
+    assert rule.tenant_id == world.tenant.pk, "a posted tenant is ignored"
+    assert rule.scenario_codes == ["wage_arrears"]
+    assert rule.keywords == ["讨薪", "欠薪", "工资"]
+    assert rule.channels == ["qr", "desk"]
+    assert rule.field_conditions == [{"field": "workers_affected", "op": ">=", "value": "10"}]
+    assert (co, rule.set_priority, rule.region.name) == (["xinhe_social"], 1, "新河镇")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"conditions_text": "victims >= 10"}, "场景“wage_arrears”没有字段“victims”"),
+        ({"scenarios_text": "", "conditions_text": "workers_affected >= 10"}, "请先填写场景"),
+        ({"scenarios_text": "wage_arrears, no_such"}, "没有这些场景：no_such"),
+        ({"conditions_text": "workers_affected about 10"}, "无法识别条件"),
+        ({"co_departments": [], "department": "", "conditions_text": ""}, "该字段是必填项"),
+    ],
+)
+def test_invalid_rules_are_refused_with_a_clear_message(world, tenant_admin, overrides, message):
+    response = client_for(tenant_admin).post(ADD_URL, rule_form(world, **overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    with scopes_disabled():
+        assert not RoutingRule.objects.filter(name="群体性欠薪").exists()
+
+
+def test_lead_department_cannot_also_co_handle(world, tenant_admin):
+    labour = str(world.departments["labour"].pk)
+    response = client_for(tenant_admin).post(ADD_URL, rule_form(world, co_departments=[labour]))
+    assert "承办部门不能同时作为协同部门" in response.content.decode()
+
+
+def test_another_tenants_department_cannot_be_chosen(world, tenant_admin):
+    other = directory.create_tenant("另一县", "other-county")
+    with scope(tenant=other.pk):
+        foreign = directory.create_department(other, "另一县人社局", "labour")
+    response = client_for(tenant_admin).post(
+        ADD_URL, rule_form(world, department=str(foreign.pk), co_departments=[])
+    )
+    assert response.status_code == 200
+    with scopes_disabled():
+        assert not RoutingRule.objects.filter(name="群体性欠薪").exists()
+
+
+def test_try_it_shows_the_match_and_why_earlier_rules_did_not(world, tenant_admin):
+    world.replace_rules(
+        {
+            "department": "labour",
+            "name": "群体性欠薪",
+            "field_conditions": [{"field": "workers_affected", "op": ">=", "value": "10"}],
+        },
+        {"department": "education", "name": "校园", "scenario_codes": ["campus"]},
+        {"department": "civil_defence", "name": "城东专线", "region": "城东街道"},
+        {"department": "xinhe_social", "name": "新河镇欠薪", "region": "新河镇"},
+    )
+    page = (
+        client_for(tenant_admin)
+        .post(
+            TRY_URL,
+            {
+                "scenario_code": "wage_arrears",
+                "region": str(world.regions["长屿村第一网格"].pk),
+                "channel": "qr",
+                "priority": "0",
+                "description": "拖欠工资",
+                "extra": "workers_affected=3",
+            },
+        )
+        .content.decode()
+    )
+    assert "命中规则“新河镇欠薪”" in page
+    assert "场景字段条件不满足：workers_affected &gt;= 10（案件值：3）" in page
+    assert "场景“wage_arrears”不在规则场景（campus）之内" in page
+    assert "案件区域不在“城东街道”及其下级范围内" in page
+
+
+def test_try_it_with_an_existing_case_and_never_another_tenants(world, tenant_admin):
+    world.replace_rules({"department": "labour", "region": "城东街道"})
+    case = world.route(region="新河镇")
+    client = client_for(tenant_admin)
+    page = client.post(TRY_URL, {"case_id": str(case.pk), "channel": "qr", "priority": "0"})
+    text = page.content.decode()
+    assert case.tracking_number in text and "没有匹配的规则" in text
+
+    other = directory.create_tenant("另一县", "other-county")
+    outsider = directory.create_staff(
+        other, "other_admin", "pw-other-1", directory.Role.TENANT_ADMIN
+    )
+    grant(outsider.user, "view_routingrule")
+    foreign = client_for(outsider.user).post(
+        TRY_URL, {"case_id": str(case.pk), "channel": "qr", "priority": "0"}
+    )
+    assert case.tracking_number not in foreign.content.decode()
+    assert f"找不到编号为 {case.pk} 的案件" in foreign.content.decode()
+
+
+def test_try_it_needs_permission(world):
+    clerk = world.staff("clerk", directory.Role.DEPARTMENT, ("labour",))
+    assert client_for(clerk).post(TRY_URL, {"case_id": "1"}).status_code in (302, 403)
+
+
+def test_extension_asked_in_the_admin_and_approved_by_the_dispatcher(world):
+    with scope(tenant=world.tenant.pk):
+        routing.create_deadline_policy(
+            world.tenant,
+            "一般时限",
+            sign_for=(4, routing.TimeUnit.HOURS),
+            resolve=(2, routing.TimeUnit.DAYS),
+            is_default=True,
+        )
+    world.replace_rules({"department": "labour"})
+    clerk = world.staff("labour_clerk", directory.Role.DEPARTMENT, ("labour",))
+    dispatcher = world.staff("duty", directory.Role.DISPATCHER)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, tzinfo=CST), tick=False):
+        case = world.route()
+        asking = client_for(clerk)
+        form = asking.get(f"/admin/routing/deadlineextension/add/?case_id={case.pk}")
+        assert form.status_code == 200
+        request = {
+            "case_id": str(case.pk),
+            "phase": "sign_for",
+            "amount": "2",
+            "unit": "hours",
+            "reason": "经办人外出核查，下午签收",
+        }
+        empty = asking.post("/admin/routing/deadlineextension/add/", {**request, "reason": ""})
+        assert "该字段是必填项" in empty.content.decode()
+        assert asking.post("/admin/routing/deadlineextension/add/", request).status_code == 302
+        again = asking.post("/admin/routing/deadlineextension/add/", request)
+        assert "已有待审批的延期申请" in again.content.decode()
+
+        with scopes_disabled():
+            extension = DeadlineExtension.objects.get(case_id=case.pk)
+        refused = asking.post(
+            "/admin/routing/deadlineextension/",
+            {"action": "approve", "_selected_action": [str(extension.pk)]},
+        )
+        assert refused.status_code in (200, 302)
+        with scopes_disabled():
+            assert DeadlineExtension.objects.get(pk=extension.pk).status == "pending"
+
+        approved = client_for(dispatcher).post(
+            "/admin/routing/deadlineextension/",
+            {"action": "approve", "_selected_action": [str(extension.pk)]},
+        )
+        assert approved.status_code == 302
+    with scopes_disabled():
+        extension.refresh_from_db()
+        deadline = CaseDeadline.objects.get(case_id=case.pk)
+        actions = [e.action for e in world.case(case.pk).timeline.all()]
+    assert (extension.status, extension.decided_by_id) == ("approved", dispatcher.pk)
+    assert deadline.sign_due == dt.datetime(2026, 3, 2, 15, tzinfo=CST), "13:00 + 2 hours"
+    assert actions[-2:] == ["extension_requested", "extension_decided"]
