@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from ops.logs import logging_config as ops_logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -60,9 +62,13 @@ INSTALLED_APPS = [
     "services.notify",
     "frontend",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # Probes and metrics first (pod IP as Host, plain HTTP); then every request gets an id.
+    "ops.middleware.ProbeMiddleware",
+    "ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -252,9 +258,22 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# Text by default; LOG_FORMAT=json (as in k8s/) writes one JSON object per line. Either way each
+# line carries the request id that also follows the request into the tasks it enqueued.
+LOGGING = ops_logging_config(
+    os.environ.get("LOG_FORMAT", "text"), os.environ.get("LOG_LEVEL", "INFO")
+)
+
+# --- Operations: metrics, and HTTPS behind the ingress ---------------------------------------
+# /metrics asks for `Authorization: Bearer $METRICS_TOKEN` when it is set (it is, in k8s/).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_STATE_TTL = float(os.environ.get("METRICS_STATE_TTL", "15"))
+# The ingress terminates TLS and says so in X-Forwarded-Proto; only trust that behind one.
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

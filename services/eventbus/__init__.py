@@ -23,6 +23,8 @@ from django_scopes import scope
 from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
 
+from ops import context as log_context
+
 logger = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
@@ -48,8 +50,7 @@ def subscribe(event: str, *, queue: str, max_attempts: int = MAX_ATTEMPTS):
     """
 
     def decorator(handler: Handler):
-        @wraps(handler)
-        def run(event_name: str, payload: Payload, attempt: int = 1) -> None:
+        def deliver(event_name: str, payload: Payload, attempt: int, request_id: str) -> None:
             try:
                 # Handlers see only the event's tenant, as a staff request would.
                 with scope(tenant=payload["tenant_id"]):
@@ -76,8 +77,15 @@ def subscribe(event: str, *, queue: str, max_attempts: int = MAX_ATTEMPTS):
                     exc_info=True,
                 )
                 subscriber.using(run_after=timezone.now() + delay).enqueue(
-                    event_name, payload, attempt=attempt + 1
+                    event_name, payload, attempt=attempt + 1, **_trace(request_id)
                 )
+
+        @wraps(handler)
+        def run(event_name: str, payload: Payload, attempt: int = 1, request_id: str = "") -> None:
+            # Its logs, its retries and the events its handler publishes in turn carry the id
+            # of the request that started the chain.
+            with log_context.bound_request_id(request_id):
+                deliver(event_name, payload, attempt, request_id)
 
         subscriber = task(queue_name=queue)(run)
         _subscribers[event].append(subscriber)
@@ -97,11 +105,20 @@ def publish(event: str, payload: Payload) -> None:
     if not subscribers:
         logger.debug("No subscriber for %s", event)
 
+    # Captured now: a broker-backed backend enqueues on commit, maybe outside the request.
+    trace = _trace(log_context.current_request_id())
+
     def enqueue_all() -> None:
         for subscriber in subscribers:
-            subscriber.enqueue(event, payload)
+            subscriber.enqueue(event, payload, **trace)
 
     if isinstance(task_backends["default"], DatabaseBackend):
         enqueue_all()
     else:
         transaction.on_commit(enqueue_all, robust=False)
+
+
+def _trace(request_id: str) -> dict[str, str]:
+    """The request id as a task keyword argument, left out when there is none (e.g. a periodic
+    task's events), so such tasks' arguments stay as they were."""
+    return {"request_id": request_id} if request_id else {}

@@ -1,0 +1,76 @@
+"""Log records carry the request id and the running task; JSON lines for log collectors.
+
+`LOG_FORMAT=json` (what the k8s manifests set) writes one JSON object per line, with the request
+id that ties a web request to every task it caused; the default stays readable text.
+"""
+
+import logging
+
+from pythonjsonlogger.json import JsonFormatter
+
+from . import context
+
+
+class ContextFilter(logging.Filter):
+    """Adds request_id, task_id and task to every record passing through the handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = context.request_id.get()
+        record.task_id = context.task_id.get()
+        record.task = context.task_name.get()
+        pairs = [
+            f"{key}={value}"
+            for key, value in (("request_id", record.request_id), ("task_id", record.task_id))
+            if value
+        ]
+        record.context = f" [{' '.join(pairs)}]" if pairs else ""
+        return True
+
+
+JSON_FORMAT = "%(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s %(task)s"
+
+
+class JsonLogFormatter(JsonFormatter):
+    """python-json-logger with the context fields left out when they are empty."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        if not args:
+            kwargs.setdefault("fmt", JSON_FORMAT)
+        kwargs.setdefault("timestamp", True)
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, log_record: dict, record: logging.LogRecord, message_dict: dict) -> None:
+        super().add_fields(log_record, record, message_dict)
+        log_record.pop("context", None)  # the text format's rendering of the same fields
+        for key in ("request_id", "task_id", "task"):
+            if not log_record.get(key):
+                log_record.pop(key, None)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"
+
+
+def logging_config(fmt: str, level: str) -> dict:
+    """The LOGGING setting: `fmt` is "json" or "text"."""
+    if fmt not in {"json", "text"}:
+        raise ValueError(f"LOG_FORMAT must be json or text, not {fmt!r}")
+    formatter = (
+        {"()": "ops.logs.JsonLogFormatter"}
+        if fmt == "json"
+        else {"format": TEXT_FORMAT}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"context": {"()": "ops.logs.ContextFilter"}},
+        "formatters": {"default": formatter},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "filters": ["context"],
+                "formatter": "default",
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+    }
