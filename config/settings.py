@@ -174,6 +174,9 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # console | twilio | mem
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+# Quiet hours a new tenant starts with (local time; each tenant can change its own): non-urgent
+# SMS wait until they end. Empty: none.
+SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "22:00-08:00")
 
 # --- Edge protection ------------------------------------------------------------------------
 # No inline script anywhere; pages load only their own static files. Admin templates still use

@@ -14,6 +14,8 @@ def _test_settings(settings):
     settings.SMS_BACKEND = "memory"
     settings.TWILIO_AUTH_TOKEN = TWILIO_TEST_TOKEN
     settings.PUBLIC_BASE_URL = "http://testserver"
+    # No quiet hours unless a test sets a tenant's own: results must not depend on the clock.
+    settings.SMS_QUIET_HOURS = ""
     settings.LANGUAGE_CODE = "zh-hans"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Limits count per client across the whole run; tests that exercise them turn them on.

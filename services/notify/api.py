@@ -1,12 +1,42 @@
-"""Public interface of notify: what the pages call for the web survey, and the outbox's state."""
+"""Public interface of notify: the citizen's web survey and staff's in-app alerts.
+
+Other services and the pages get plain snapshots, never notify's model instances.
+"""
 
 from django.db.models import Count
 from django_scopes import scopes_disabled
 
+from .alerts import StaffAlert, mark_alerts_read, unread_alerts
 from .models import Message
-from .services import answer_survey, survey_by_token
+from .services import SurveyView, answer_survey_by_token, survey_by_token
+from .texts import install_defaults
 
-__all__ = ["answer_survey", "sms_counts", "survey_by_token"]
+__all__ = [
+    "StaffAlert",
+    "SurveyView",
+    "answer_survey_by_token",
+    "install_default_templates",
+    "mark_read",
+    "sms_counts",
+    "survey_by_token",
+    "unread_notifications",
+]
+
+
+def unread_notifications(user_id: int) -> list[StaffAlert]:
+    """The user's unread 督办提醒, newest first."""
+    return unread_alerts(user_id)
+
+
+def mark_read(user_id: int, notification_ids: list[int] | None = None) -> int:
+    """Marks the user's own alerts read (all when `notification_ids` is None); returns how many.
+    Ids of other users' alerts are ignored."""
+    return mark_alerts_read(user_id, notification_ids)
+
+
+def install_default_templates(tenant_id: int) -> int:
+    """Gives a tenant editable copies of the default SMS templates (e.g. for a demo)."""
+    return install_defaults(tenant_id)
 
 
 def sms_counts() -> dict[tuple[int, str], int]:

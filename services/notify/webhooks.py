@@ -1,4 +1,7 @@
-"""Twilio webhooks: citizens' replies and delivery status. Every request must be signed."""
+"""Twilio webhooks: citizens' replies and delivery reports. Every request must be signed.
+
+Thin: check the signature with the right tenant's token, hand the fields to the service.
+"""
 
 import logging
 from functools import wraps
@@ -7,42 +10,55 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from django_scopes import scopes_disabled
 from twilio.request_validator import RequestValidator
 
-from .models import Message
-from .services import InboundSms, receive_sms
+from services.directory.api import tenant_by_sms_number
+
+from .credentials import auth_token_for
+from .inbound import InboundSms, receive_sms
+from .outbox import record_delivery_status, tenant_of_message
 
 logger = logging.getLogger(__name__)
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-def twilio_signed(view):
-    """Refuses (403) any request whose X-Twilio-Signature does not match the URL Twilio called.
+def _tenant_of_number(number: str) -> int | None:
+    tenant = tenant_by_sms_number(number)
+    return tenant.pk if tenant else None
+
+
+def twilio_signed(tenant_of):
+    """Refuses (403) any request whose X-Twilio-Signature does not match the URL Twilio called,
+    signed with the auth token of the tenant the request is about (`tenant_of(request)`).
 
     The URL is rebuilt from PUBLIC_BASE_URL because behind a proxy the request's own host and
-    scheme are not the ones Twilio signed.
+    scheme are not the ones Twilio signed. A forger who picks another tenant's number only
+    picks the token the signature must match.
     """
 
-    @wraps(view)
-    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        token = settings.TWILIO_AUTH_TOKEN
-        url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not token or not RequestValidator(token).validate(url, request.POST, signature):
-            logger.warning("Rejected unsigned or forged Twilio request to %s", url)
-            return HttpResponseForbidden("invalid signature")
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            token = auth_token_for(tenant_of(request))
+            url = f"{settings.PUBLIC_BASE_URL}{request.get_full_path()}"
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not token or not RequestValidator(token).validate(url, request.POST, signature):
+                logger.warning("Rejected unsigned or forged Twilio request to %s", request.path)
+                return HttpResponseForbidden("invalid signature")
+            return view(request, *args, **kwargs)
 
-    return checked
+        return checked
+
+    return decorator
 
 
 @csrf_exempt
 @require_POST
-@twilio_signed
+@twilio_signed(lambda request: _tenant_of_number(request.POST.get("To", "")))
 def inbound_sms(request: HttpRequest) -> HttpResponse:
-    outcome = receive_sms(
+    # Replies go out through the outbox (recorded, retried), never as TwiML.
+    receive_sms(
         InboundSms(
             provider_id=request.POST.get("MessageSid", ""),
             sender=request.POST.get("From", ""),
@@ -50,18 +66,23 @@ def inbound_sms(request: HttpRequest) -> HttpResponse:
             body=request.POST.get("Body", ""),
         )
     )
-    logger.info("Inbound SMS %s: %s", request.POST.get("MessageSid"), outcome)
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def _tenant_of_report(request: HttpRequest) -> int | None:
+    return tenant_of_message(request.GET.get("ref", "")) or _tenant_of_number(
+        request.POST.get("From", "")
+    )
 
 
 @csrf_exempt
 @require_POST
-@twilio_signed
+@twilio_signed(_tenant_of_report)
 def delivery_status(request: HttpRequest) -> HttpResponse:
-    status = request.POST.get("MessageStatus", "")
-    if status in {Message.State.DELIVERED, Message.State.FAILED, Message.State.UNDELIVERED}:
-        with scopes_disabled():
-            Message.objects.filter(provider_id=request.POST.get("MessageSid", "")).update(
-                state=status
-            )
+    record_delivery_status(
+        ref=request.GET.get("ref", ""),
+        provider_id=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
     return HttpResponse(status=204)

@@ -1,0 +1,115 @@
+"""督办提醒: when a case runs overdue or is escalated, the department's heads and the tenant's
+dispatchers get an in-app alert, and an SMS too when they have a phone and the tenant wants it.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from services.directory.api import get_department, staff_to_alert
+from services.intake import api as intake
+
+from .kinds import Kind
+from .models import StaffNotification
+from .outbox import queue_message
+from .preferences import settings_for
+from .texts import render
+
+logger = logging.getLogger(__name__)
+
+_SMS_KIND = {
+    StaffNotification.Kind.OVERDUE: Kind.STAFF_OVERDUE,
+    StaffNotification.Kind.ESCALATED: Kind.STAFF_ESCALATED,
+}
+
+
+@dataclass(frozen=True)
+class StaffAlert:
+    """An in-app alert as the dashboard shows it."""
+
+    id: int
+    kind: str
+    kind_label: str
+    case_id: int
+    tracking_number: str
+    text: str
+    created_at: datetime
+
+
+def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> int:
+    """Alerts everyone `staff_to_alert` names, once per person and occasion; returns how many
+    were newly alerted. `department_id` defaults to the case's department."""
+    case = intake.get_case(case_id)
+    department_id = department_id if department_id is not None else case.department_id
+    department = get_department(case.tenant_id, department_id).name if department_id else ""
+    prefs = settings_for(case.tenant_id)
+    sms_kind = _SMS_KIND[kind]
+    text = render(
+        case.tenant_id,
+        sms_kind,
+        prefs.language,
+        tracking_number=case.tracking_number,
+        department=department,
+    )
+    # A reopened case can run overdue again: that is a new occasion.
+    occasion = f"{kind}:{case_id}:{case.reopen_count}"
+    alerted = 0
+    for contact in staff_to_alert(case.tenant_id, department_id):
+        with scopes_disabled(), transaction.atomic():
+            _alert, created = StaffNotification.objects.get_or_create(
+                user_id=contact.user_id,
+                key=occasion,
+                defaults={
+                    "tenant_id": case.tenant_id,
+                    "kind": kind,
+                    "case_id": case_id,
+                    "tracking_number": case.tracking_number,
+                    "text": text,
+                },
+            )
+            if not created:
+                continue
+            alerted += 1
+            if prefs.staff_sms_alerts and contact.phone:
+                queue_message(
+                    tenant_id=case.tenant_id,
+                    to=contact.phone,
+                    body=text,
+                    kind=sms_kind,
+                    key=f"staff:{occasion}:{contact.user_id}",
+                    case_id=case_id,
+                    # An urgent case may wake someone; an ordinary one waits for the morning.
+                    urgent=case.priority > 0,
+                )
+    logger.info("Case %s %s: %d staff alerted", case_id, kind, alerted)
+    return alerted
+
+
+def unread_alerts(user_id: int) -> list[StaffAlert]:
+    with scopes_disabled():
+        rows = StaffNotification.objects.filter(user_id=user_id, read_at__isnull=True)
+        return [
+            StaffAlert(
+                id=row.pk,
+                kind=row.kind,
+                kind_label=str(row.get_kind_display()),
+                case_id=row.case_id,
+                tracking_number=row.tracking_number,
+                text=row.text,
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
+
+
+def mark_alerts_read(user_id: int, alert_ids: list[int] | None = None) -> int:
+    """Marks the user's own alerts read (all of them when `alert_ids` is None)."""
+    with scopes_disabled():
+        rows = StaffNotification.objects.filter(user_id=user_id, read_at__isnull=True)
+        if alert_ids is not None:
+            rows = rows.filter(pk__in=alert_ids)
+        return rows.update(read_at=timezone.now())

@@ -1,0 +1,107 @@
+"""A citizen's SMS to the tenant's number: 退订/订阅, or an answer to an open survey.
+
+Matched by the sender's number and the tenant's sending number (the `To` of the reply). With
+several open surveys the reply answers the most recent, unless it names a tracking number.
+Idempotent on the provider's message id: a webhook Twilio retries changes nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django_scopes import scopes_disabled
+
+from services.directory.api import tenant_by_sms_number
+
+from .kinds import Kind
+from .models import InboundMessage, Survey
+from .optout import opt_in, opt_out
+from .outbox import send_sms
+from .privacy import mask_phone
+from .replies import find_tracking_number, is_opt_in, is_opt_out, parse_reply
+from .surveys import answer_survey, survey_url
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    provider_id: str
+    sender: str
+    recipient: str
+    body: str
+
+
+def receive_sms(sms: InboundSms) -> str:
+    """Handles one inbound SMS once; returns the outcome (also stored with the message)."""
+    tenant = tenant_by_sms_number(sms.recipient)
+    if tenant is None:
+        logger.warning("Inbound SMS %s to a number no tenant uses", sms.provider_id)
+        return "unknown_recipient"
+    with scopes_disabled(), transaction.atomic():
+        try:
+            with transaction.atomic():
+                inbound = InboundMessage.objects.create(
+                    tenant=tenant,
+                    provider_id=sms.provider_id,
+                    sender=sms.sender,
+                    body=sms.body,
+                    outcome="received",
+                )
+        except IntegrityError:
+            logger.info("Inbound SMS %s replayed: ignored", sms.provider_id)
+            return "duplicate"
+        outcome, survey = _handle(tenant, sms)
+        inbound.outcome = outcome
+        inbound.survey = survey
+        inbound.save(update_fields=["outcome", "survey"])
+    logger.info(
+        "Inbound SMS %s from %s (tenant %s, survey %s): %s",
+        sms.provider_id,
+        mask_phone(sms.sender),
+        tenant.pk,
+        survey.pk if survey else None,
+        outcome,
+    )
+    return outcome
+
+
+def _handle(tenant, sms: InboundSms) -> tuple[str, Survey | None]:
+    if is_opt_out(sms.body):
+        if opt_out(tenant.pk, sms.sender, source=sms.provider_id):
+            send_sms(
+                tenant_id=tenant.pk,
+                kind=Kind.OPTED_OUT,
+                to=sms.sender,
+                key=f"opted_out:{sms.provider_id}",
+                hotline=tenant.hotline,
+            )
+        return "opted_out", None
+    if is_opt_in(sms.body):
+        opt_in(tenant.pk, sms.sender)
+        return "opted_in", None
+    open_surveys = list(
+        Survey.objects.filter(tenant=tenant, phone=sms.sender, state=Survey.State.OPEN).order_by(
+            "-created_at", "-pk"
+        )
+    )
+    if not open_surveys:
+        return "no_survey", None  # nothing to answer: no reply either, so no SMS ping-pong
+    named, rest = find_tracking_number(sms.body, [s.tracking_number for s in open_surveys])
+    survey = next((s for s in open_surveys if s.tracking_number == named), open_surveys[0])
+    reply = parse_reply(rest)
+    if reply is None:
+        # One help SMS per survey, whatever else arrives: an auto-responder cannot loop us.
+        send_sms(
+            tenant_id=tenant.pk,
+            kind=Kind.HELP,
+            to=sms.sender,
+            key=f"help:{survey.pk}",
+            case_id=survey.case_id,
+            tracking_number=survey.tracking_number,
+            survey_url=survey_url(survey),
+        )
+        return "unreadable", survey
+    if not answer_survey(survey.pk, reply.rating, reply.comment, via=Survey.Channel.SMS):
+        return "already_answered", survey
+    return "rated", survey
