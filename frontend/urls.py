@@ -1,13 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import desk, views
 
 app_name = "frontend"
 urlpatterns = [
     path("", views.home, name="home"),
     path("c/<str:token>/", views.entry_form, name="entry"),
     path("c/<str:token>/qr.svg", views.entry_qr_svg, name="entry-qr-svg"),
+    path("c/<str:token>/qr.png", views.entry_qr_png, name="entry-qr-png"),
     path("r/<str:key>/", views.receipt, name="receipt"),
     path("s/<str:key>/", views.status, name="status"),
+    path("status/", views.status_lookup, name="status-lookup"),
     path("v/<str:token>/", views.survey, name="survey"),
+    path("desk/", desk.home, name="desk"),
+    path("desk/new/<slug:scenario_code>/", desk.new_case, name="desk-new"),
+    path("desk/slip/<int:case_id>/", desk.slip, name="desk-slip"),
+    path("desk/lookup/", desk.lookup, name="desk-lookup"),
 ]

@@ -1,4 +1,8 @@
-"""Citizens' phone pages: thin views over the services' public api modules."""
+"""Citizens' phone pages: thin views over the services' public api modules.
+
+Server-rendered and usable without JavaScript; every page is Chinese by default and English
+by the browser's Accept-Language or the language switch (Django's set_language).
+"""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +18,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/home.html")
 
 
+def _form_page(request: HttpRequest, ep: intake.EntryPointView, form, status: int = 200):
+    photos_dropped = request.method == "POST" and bool(request.FILES) and "photos" in form.fields
+    return render(
+        request,
+        "frontend/entry_form.html",
+        {"ep": ep, "form": form, "photos_dropped": photos_dropped},
+        status=status,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def entry_form(request: HttpRequest, token: str) -> HttpResponse:
     ep = intake.entry_point(token)
@@ -23,14 +37,13 @@ def entry_form(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "frontend/inactive.html", {"ep": ep}, status=410)
     if request.method == "GET":
         intake.register_scan(token)
-        form = intake.submission_form(ep.scenario)
-        return render(request, "frontend/entry_form.html", {"ep": ep, "form": form})
+        return _form_page(request, ep, intake.submission_form(ep.scenario))
     try:
-        case = intake.submit_via_entry_point(token, request.POST)
-    except intake.SubmissionInvalid:
-        form = intake.submission_form(ep.scenario, request.POST)
-        form.is_valid()
-        return render(request, "frontend/entry_form.html", {"ep": ep, "form": form}, status=400)
+        case = intake.submit_via_entry_point(token, request.POST, request.FILES)
+    except intake.SubmissionInvalid as invalid:
+        return _form_page(request, ep, invalid.form, status=400)
+    except LookupError:  # deactivated between the page and the submission
+        return render(request, "frontend/inactive.html", {"ep": ep}, status=410)
     return redirect("frontend:receipt", key=case.access_key)
 
 
@@ -39,6 +52,13 @@ def entry_qr_svg(request: HttpRequest, token: str) -> HttpResponse:
     if intake.entry_point(token) is None:
         raise Http404
     return HttpResponse(intake.entry_point_qr_svg(token), content_type="image/svg+xml")
+
+
+@require_GET
+def entry_qr_png(request: HttpRequest, token: str) -> HttpResponse:
+    if intake.entry_point(token) is None:
+        raise Http404
+    return HttpResponse(intake.entry_point_qr_png(token), content_type="image/png")
 
 
 def _case_or_404(key: str) -> intake.CaseSnapshot:
@@ -50,7 +70,9 @@ def _case_or_404(key: str) -> intake.CaseSnapshot:
 
 @require_GET
 def receipt(request: HttpRequest, key: str) -> HttpResponse:
-    return render(request, "frontend/receipt.html", {"case": _case_or_404(key)})
+    case = _case_or_404(key)
+    status_url = request.build_absolute_uri(f"/s/{case.access_key}/")
+    return render(request, "frontend/receipt.html", {"case": case, "status_url": status_url})
 
 
 @require_GET
@@ -59,28 +81,41 @@ def status(request: HttpRequest, key: str) -> HttpResponse:
     return render(
         request,
         "frontend/status.html",
-        {
-            "case": case,
-            "timeline": intake.public_timeline(case.id),
-        },
+        {"case": case, "timeline": intake.public_timeline(case.id)},
     )
 
 
 @require_http_methods(["GET", "POST"])
+def status_lookup(request: HttpRequest) -> HttpResponse:
+    """查询进度: tracking number plus the phone's last four digits. POST, so neither lands in
+    a URL, a log or the browser history. One answer for every miss: no hint which half was
+    wrong."""
+    context: dict = {"tracking_number": "", "error": ""}
+    if request.method == "GET":
+        return render(request, "frontend/status_lookup.html", context)
+    tracking_number = request.POST.get("tracking_number", "")[:40]
+    last_four = request.POST.get("last_four", "")[:10]
+    context["tracking_number"] = tracking_number
+    found = intake.cases_by_tracking_and_phone(tracking_number, last_four)
+    if len(found) == 1:
+        return redirect("frontend:status", key=found[0].access_key)
+    if found:  # the same number in two tenants, and the same last four digits
+        return render(request, "frontend/status_choose.html", {"cases": found})
+    context["error"] = _("没有找到与该受理编号和手机尾号相符的记录，请核对后重试。")
+    return render(request, "frontend/status_lookup.html", context, status=404)
+
+
+@require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
-    """满意度评价 from the SMS link: one tap on a rating, with an optional comment."""
     found = notify.survey_by_token(token)
     if found is None:
         raise Http404
-    if request.method == "POST" and found.is_open:
+    error = ""
+    if request.method == "POST" and found.state == "open":
         rating = request.POST.get("rating", "")
         if rating in {"1", "2", "3", "4", "5"}:
-            notify.answer_survey_by_token(token, int(rating), request.POST.get("comment", ""))
-            return redirect("frontend:survey", token=token)  # a reload must not post again
-        context = {
-            "survey": found,
-            "error": _("请选择一个评价。"),
-            "comment": request.POST.get("comment", ""),
-        }
-        return render(request, "frontend/survey.html", context, status=400)
-    return render(request, "frontend/survey.html", {"survey": found})
+            notify.answer_survey(found, int(rating), request.POST.get("comment", "")[:1000])
+            found = notify.survey_by_token(token)
+        else:
+            error = "请选择一个评价。"
+    return render(request, "frontend/survey.html", {"survey": found, "error": error})

@@ -65,7 +65,9 @@ def test_submission_is_routed_handled_surveyed_and_closed(
         "workers_affected": 4,
     }
     # The event was stored with the case: one task per subscriber, on each service's queue.
+    # (intake: the possible-duplicate check.)
     assert sorted(DBTaskResult.objects.values_list("queue_name", flat=True)) == [
+        "intake",
         "notify",
         "routing",
     ]

@@ -4,15 +4,29 @@ Other services get plain snapshots, never intake's model instances.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F
 from django_scopes import scope, scopes_disabled
 
+from . import access
 from .builtin_scenarios import install_builtin_scenarios
 from .models import Case, EntryPoint, Scenario
-from .qr import entry_point_url, qr_svg
+from .qr import entry_point_url, qr_png, qr_svg
+from .reports import (  # the command room's and the monthly report's reads (报表)
+    CaseCard,
+    case_cards,
+    counts_since,
+    daily_counts_by_scenario,
+    latest_case_id,
+    mask_phone,
+    monthly_case_figures,
+    open_case_count,
+    satisfaction_by_township,
+)
 from .services import (
     CaseConflict,
     SubmissionInvalid,
@@ -26,6 +40,7 @@ from .services import (
 from .states import CaseState
 
 __all__ = [
+    "CaseCard",
     "CaseConflict",
     "CaseSnapshot",
     "CaseState",
@@ -35,20 +50,35 @@ __all__ = [
     "assign",
     "available_transitions",
     "case_by_access_key",
+    "case_cards",
     "case_counts",
+    "cases_by_phone",
+    "cases_by_tracking_and_phone",
+    "counts_since",
     "create_entry_point",
+    "daily_counts_by_scenario",
     "entry_point",
+    "entry_point_qr_png",
     "entry_point_qr_svg",
     "entry_point_tokens",
     "entry_point_url",
     "get_case",
     "hold_for_dispatch",
     "install_builtin_scenarios",
+    "latest_case_id",
     "mark_escalated",
+    "mask_phone",
+    "monthly_case_figures",
+    "open_case_count",
     "public_timeline",
     "register_scan",
+    "satisfaction_by_township",
     "scenario_field_names",
+    "staff_case",
+    "staff_scenarios",
+    "staff_submission_form",
     "submission_form",
+    "submit_for_staff",
     "submit_via_entry_point",
     "take_transition",
 ]
@@ -75,6 +105,12 @@ class CaseSnapshot:
     reopen_count: int
     result: str
     rating: int | None
+    place_label: str = ""
+    reporter_name: str = ""
+    created_at: datetime | None = None
+    promise_days: int = 5
+    intake_officer_id: int | None = None
+    possible_duplicate_of_id: int | None = None
 
 
 def _snapshot(case: Case) -> CaseSnapshot:
@@ -98,6 +134,12 @@ def _snapshot(case: Case) -> CaseSnapshot:
         reopen_count=case.reopen_count,
         result=case.result,
         rating=case.rating,
+        place_label=case.place_label,
+        reporter_name=case.reporter_name,
+        created_at=case.created_at,
+        promise_days=case.scenario.promise_days,
+        intake_officer_id=case.intake_officer_id,
+        possible_duplicate_of_id=case.possible_duplicate_of_id,
     )
 
 
@@ -119,14 +161,30 @@ def case_by_access_key(access_key: str) -> CaseSnapshot | None:
     return _snapshot(case) if case else None
 
 
+# Transitions whose note is a reply to the citizen (受理, 办理结果, 评价). The notes of other
+# transitions (return reasons, routing explanations) stay with staff: the citizen sees only the
+# state change. Notes that change no state are shown when they were recorded as public.
+PUBLIC_NOTE_ACTIONS = frozenset({"submit", "resolve", "close", "reopen"})
+
+
 def public_timeline(case_id: int) -> list[dict[str, Any]]:
-    """What the citizen may see: states and public notes, never staff names or internal notes."""
+    """What the citizen may see: states and public replies, never staff names or internal
+    notes."""
     case = _load(case_id)
     labels = dict(CaseState.choices)
     return [
-        {"at": e.at, "state": labels.get(e.to_state, ""), "note": e.note}
+        {
+            "at": e.at,
+            "state": labels.get(e.to_state, ""),
+            "note": e.note if e.action in PUBLIC_NOTE_ACTIONS or e.from_state == e.to_state else "",
+        }
         for e in case.timeline.filter(public=True)
     ]
+
+
+def cases_by_tracking_and_phone(tracking_number: str, last_four: str) -> list[CaseSnapshot]:
+    """The citizen's status lookup: tracking number plus the phone's last four digits."""
+    return [_snapshot(c) for c in access.cases_by_tracking_and_phone(tracking_number, last_four)]
 
 
 @dataclass(frozen=True)
@@ -140,6 +198,8 @@ class EntryPointView:
     tenant_hotline: str
     scenario: Scenario
     place_label: str
+    scenario_code: str = ""
+    region_path: str = ""
 
 
 def entry_point(token: str) -> EntryPointView | None:
@@ -159,6 +219,7 @@ def entry_point(token: str) -> EntryPointView | None:
         tenant_hotline=ep.tenant.hotline,
         scenario=ep.scenario,
         place_label=ep.place_label,
+        scenario_code=ep.scenario.code,
     )
 
 
@@ -169,9 +230,12 @@ def register_scan(token: str) -> None:
 
 
 def submit_via_entry_point(
-    token: str, data: Any, *, channel: str = Case.Channel.QR
+    token: str, data: Any, files: Any = None, *, channel: str = Case.Channel.QR
 ) -> CaseSnapshot:
-    """A citizen's submission through a QR code. Raises SubmissionInvalid or LookupError."""
+    """A citizen's submission through a QR code (or the API with its token).
+
+    Raises SubmissionInvalid (nothing stored) or LookupError (unknown or inactive code).
+    """
     with scopes_disabled():
         ep = (
             EntryPoint.objects.select_related("scenario__tenant")
@@ -181,8 +245,46 @@ def submit_via_entry_point(
     if ep is None:
         raise LookupError(token)
     with scope(tenant=ep.tenant_id):
-        case = submit(ep.scenario, data, channel=channel, entry_point=ep)
+        case = submit(ep.scenario, data, files, channel=channel, entry_point=ep)
     return get_case(case.pk)
+
+
+def staff_scenarios(user) -> list[tuple[str, str]]:
+    """(code, name) of the scenarios this member of staff may take submissions for.
+    PermissionDenied for anyone who may not take submissions."""
+    return [(s.code, s.name) for s in access.staff_scenarios(access.intake_staff(user))]
+
+
+def staff_submission_form(user, scenario_code: str, data=None, files=None):
+    """The form a desk officer fills for a walk-in citizen (LookupError: no such scenario)."""
+    scenario = access.scenario_for_staff(access.intake_staff(user), scenario_code)
+    return submission_form(scenario, data, files, ask_place=True)
+
+
+def submit_for_staff(
+    user, scenario_code: str, data: Any, files: Any = None, *, channel: str = Case.Channel.DESK
+) -> CaseSnapshot:
+    """无差别受理: a member of staff registers a citizen's request, recorded as the intake
+    officer. PermissionDenied, LookupError (scenario not of their tenant) or SubmissionInvalid."""
+    staff = access.intake_staff(user)
+    scenario = access.scenario_for_staff(staff, scenario_code)
+    with scope(tenant=staff.tenant_id):
+        case = submit(scenario, data, files, channel=channel, officer=user)
+    return get_case(case.pk)
+
+
+def staff_case(user, case_id: int) -> CaseSnapshot:
+    """A case this user may read, or PermissionDenied (also for other tenants' cases, so
+    their ids reveal nothing)."""
+    case = access.readable_cases(user).filter(pk=case_id).first()
+    if case is None:
+        raise PermissionDenied
+    return _snapshot(case)
+
+
+def cases_by_phone(user, raw_phone: str) -> list[CaseSnapshot]:
+    """A caller's earlier cases, for the desk. ValidationError for a malformed number."""
+    return [_snapshot(c) for c in access.cases_by_phone(access.intake_staff(user), raw_phone)]
 
 
 def assign(case_id: int, department_id: int, note: str, *, by=None) -> CaseSnapshot:
@@ -207,6 +309,10 @@ def take_transition(case_id: int, name: str, user, note: str = "", **changes: An
 
 def entry_point_qr_svg(token: str) -> bytes:
     return qr_svg(entry_point_url(token))
+
+
+def entry_point_qr_png(token: str) -> bytes:
+    return qr_png(entry_point_url(token))
 
 
 def create_entry_point(

@@ -15,6 +15,7 @@ BUILTIN_SCENARIOS = [
             {
                 "name": "employer_name",
                 "label": "欠薪单位/老板",
+                "help_text": "公司名称，或包工头的姓名",
                 "kind": K.TEXT,
                 "required": True,
                 "max_length": 100,
@@ -64,7 +65,14 @@ BUILTIN_SCENARIOS = [
                 "required": True,
                 "choices": ["虚假就医", "挂床住院", "串换药品", "冒名就医", "其他"],
             },
-            {"name": "occurred_on", "label": "发生日期", "kind": K.DATE},
+            {
+                "name": "occurred_on",
+                "label": "发生日期",
+                "kind": K.DATE,
+                # Within the last five years, and not in the future.
+                "min_value": -5 * 366,
+                "max_value": 0,
+            },
         ],
     },
     {
@@ -75,6 +83,7 @@ BUILTIN_SCENARIOS = [
             {
                 "name": "shelter_code",
                 "label": "工程编号",
+                "help_text": "见人防工程入口处的标牌",
                 "kind": K.TEXT,
                 "required": True,
                 "max_length": 50,

@@ -2,6 +2,7 @@
 
 from services import eventbus
 
+from .duplicates import flag_possible_duplicate
 from .services import apply_survey_answer, apply_survey_timeout
 
 
@@ -15,3 +16,8 @@ def close_or_reopen_after_survey(event: str, payload: dict) -> None:
 @eventbus.subscribe("survey.expired", queue="intake")
 def close_after_survey_timeout(event: str, payload: dict) -> None:
     apply_survey_timeout(payload["case_id"])
+
+
+@eventbus.subscribe("case.submitted", queue="intake")
+def look_for_duplicates(event: str, payload: dict) -> None:
+    flag_possible_duplicate(payload["case_id"])

@@ -3,12 +3,39 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_scopes import ScopedManager
 
 from .states import OPEN_STATES, CaseState
+
+
+class _PrivateStorage(LazyObject):
+    """The "private" storage, looked up when first used (and again after settings change)."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["private"]
+
+
+private_storage = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _storages_changed(*, setting: str, **kwargs) -> None:
+    if setting == "STORAGES":
+        private_storage._wrapped = empty
+
+
+def _private_storage():
+    """Photos live apart from public media: no URL serves them except a permission-checked view."""
+    return private_storage
 
 
 def new_token() -> str:
@@ -24,6 +51,18 @@ class Scenario(models.Model):
     name = models.CharField(_("名称"), max_length=50)
     intro = models.TextField(_("说明"), blank=True, help_text=_("显示在市民表单顶部"))
     active = models.BooleanField(_("启用"), default=True)
+    max_photos = models.PositiveSmallIntegerField(
+        _("照片上限"),
+        default=3,
+        validators=[MaxValueValidator(9)],
+        help_text=_("市民最多可上传的照片张数；0 表示不收照片"),
+    )
+    promise_days = models.PositiveSmallIntegerField(
+        _("承诺答复时限（工作日）"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("显示在市民的受理回执上"),
+    )
 
     objects = ScopedManager(tenant="tenant")
 
@@ -38,25 +77,43 @@ class Scenario(models.Model):
         return self.name
 
 
+# Names the submission form already uses for itself; a declared field may not shadow them.
+RESERVED_FIELD_NAMES = frozenset(
+    {"description", "reporter_phone", "reporter_name", "photos", "csrfmiddlewaretoken", "scenario"}
+)
+
+
 class ScenarioField(models.Model):
-    """One extra field a scenario asks for, declared as data and validated on every channel."""
+    """One extra field a scenario asks for, declared as data and validated on every channel.
+
+    Limits: text lengths by `max_length`; numbers by `min_value`/`max_value`; dates by
+    `min_value`/`max_value` read as days relative to the day of submission (e.g. -365 and 0:
+    within the last year, not in the future).
+    """
 
     class Kind(models.TextChoices):
-        TEXT = "text", _("文本")
+        TEXT = "text", _("单行文本")
+        TEXTAREA = "textarea", _("多行文本")
         INTEGER = "integer", _("整数")
         DECIMAL = "decimal", _("金额/小数")
         DATE = "date", _("日期")
         CHOICE = "choice", _("单选")
+        MULTICHOICE = "multichoice", _("多选")
+
+    CHOICE_KINDS = frozenset({Kind.CHOICE, Kind.MULTICHOICE})
+    NUMBER_KINDS = frozenset({Kind.INTEGER, Kind.DECIMAL, Kind.DATE})
+    TEXT_KINDS = frozenset({Kind.TEXT, Kind.TEXTAREA})
 
     scenario = models.ForeignKey(
         Scenario, on_delete=models.CASCADE, related_name="fields", verbose_name=_("场景")
     )
     name = models.SlugField(_("字段名"), help_text=_("英文小写，如 employer_name"))
     label = models.CharField(_("显示名称"), max_length=50)
-    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    help_text = models.CharField(_("填写提示"), max_length=200, blank=True)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.TEXT)
     required = models.BooleanField(_("必填"), default=False)
     choices = models.JSONField(
-        _("选项"), default=list, blank=True, help_text=_("单选字段的选项列表")
+        _("选项"), default=list, blank=True, help_text=_("单选/多选字段的选项列表")
     )
     min_value = models.DecimalField(
         _("最小值"), max_digits=14, decimal_places=2, null=True, blank=True
@@ -64,7 +121,9 @@ class ScenarioField(models.Model):
     max_value = models.DecimalField(
         _("最大值"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    max_length = models.PositiveIntegerField(_("最大长度"), default=200)
+    max_length = models.PositiveIntegerField(
+        _("最大长度"), default=200, validators=[MinValueValidator(1), MaxValueValidator(5000)]
+    )
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
     class Meta:
@@ -77,6 +136,38 @@ class ScenarioField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        """Refuses a declaration the submission form could not honour."""
+        errors: dict[str, str] = {}
+        if self.name in RESERVED_FIELD_NAMES:
+            errors["name"] = _("“%(name)s”是系统保留字段名，请换一个。") % {"name": self.name}
+        if self.kind in self.CHOICE_KINDS:
+            options = self.choices if isinstance(self.choices, list) else None
+            if (
+                not options
+                or not all(isinstance(c, str) and c.strip() for c in options)
+                or len(set(options)) != len(options)
+            ):
+                errors["choices"] = _("单选/多选字段需要至少一个选项，选项不能为空或重复。")
+        elif self.choices:
+            errors["choices"] = _("只有单选/多选字段可以设置选项。")
+        if self.kind in self.NUMBER_KINDS:
+            if (
+                self.min_value is not None
+                and self.max_value is not None
+                and self.min_value > self.max_value
+            ):
+                errors["max_value"] = _("最大值不能小于最小值。")
+            if self.kind in (self.Kind.INTEGER, self.Kind.DATE):
+                for attr in ("min_value", "max_value"):
+                    value = getattr(self, attr)
+                    if value is not None and value != value.to_integral_value():
+                        errors[attr] = _("整数和日期字段的界限必须是整数。")
+        elif self.min_value is not None or self.max_value is not None:
+            errors["min_value"] = _("只有整数、小数和日期字段可以设置最小值/最大值。")
+        if errors:
+            raise ValidationError(errors)
 
 
 class EntryPoint(models.Model):
@@ -110,6 +201,16 @@ class EntryPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scenario.name} · {self.place_label or self.token}"
+
+    def clean(self) -> None:
+        """A code's scenario and region must be its own tenant's."""
+        errors = {}
+        if self.scenario_id and self.tenant_id and self.scenario.tenant_id != self.tenant_id:
+            errors["scenario"] = _("所选场景不属于本平台。")
+        if self.region_id and self.tenant_id and self.region.tenant_id != self.tenant_id:
+            errors["region"] = _("所选区域不属于本平台。")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -173,6 +274,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
     rating = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
     escalated = models.BooleanField(_("已督办"), default=False)
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("疑似重复"),
+        help_text=_("与之相似的未办结案件，请核实；市民的提交不受影响"),
+    )
     created_at = models.DateTimeField(_("受理时间"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -186,7 +296,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 fields=["tenant", "tracking_number"], name="tracking_number_per_tenant"
             )
         ]
-        indexes = [models.Index(fields=["tenant", "department", "state"])]
+        indexes = [
+            models.Index(fields=["tenant", "department", "state"]),
+            # The citizen's status lookup knows the number, not the tenant.
+            models.Index(fields=["tracking_number"], name="case_tracking_number"),
+            # The desk's "earlier cases of this caller".
+            models.Index(fields=["tenant", "reporter_phone"], name="case_tenant_phone"),
+            # Possible-duplicate candidates: same scenario, recent.
+            models.Index(fields=["tenant", "scenario", "created_at"], name="case_scenario_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_number
@@ -269,3 +387,36 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.action}"
+
+
+def _photo_path(photo: "CasePhoto", filename: str) -> str:
+    # Token-named, never the citizen's own file name (it can carry personal data); `filename`
+    # is ours ("full.jpg" / "thumb.jpg").
+    return f"cases/{photo.tenant_id}/{photo.token}-{filename}"
+
+
+class CasePhoto(models.Model):
+    """A photo attached to a case, re-encoded on intake (no EXIF, no location), with a
+    thumbnail. Stored in the private storage and served only to its tenant's staff."""
+
+    tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="photos", verbose_name=_("案件")
+    )
+    token = models.CharField(max_length=16, unique=True, default=new_token, editable=False)
+    image = models.FileField(_("照片"), upload_to=_photo_path, storage=_private_storage)
+    thumbnail = models.FileField(_("缩略图"), upload_to=_photo_path, storage=_private_storage)
+    width = models.PositiveIntegerField(_("宽"))
+    height = models.PositiveIntegerField(_("高"))
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case} #{self.order + 1}"

@@ -19,6 +19,7 @@ from services.directory.api import StaffInfo, staff_info
 
 from .forms import CaseSubmissionForm
 from .models import Case, CaseEvent, EntryPoint, Scenario
+from .photos import discard_files, store_photos
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +28,15 @@ CITIZEN_LABEL = "市民"
 
 
 class SubmissionInvalid(Exception):
-    """The submission was refused; `errors` maps field name → messages ("__all__" for others)."""
+    """The submission was refused; `errors` maps field name → messages ("__all__" for others).
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
+    `form` is the bound form, for pages that show the errors next to their fields.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], form: Any = None) -> None:
         super().__init__(errors)
         self.errors = errors
+        self.form = form
 
 
 class CaseConflict(Exception):
@@ -53,36 +58,64 @@ def _create_with_tracking_number(**fields: Any) -> Case:
     raise RuntimeError("Could not draw a free tracking number in 10 attempts")
 
 
-def submission_form(scenario: Scenario, data=None, files=None) -> CaseSubmissionForm:
+def submission_form(
+    scenario: Scenario, data=None, files=None, *, ask_place: bool = False
+) -> CaseSubmissionForm:
     return CaseSubmissionForm(
-        scenario, data=data, files=files, phone_region=scenario.tenant.phone_region
+        scenario,
+        data=data,
+        files=files,
+        phone_region=scenario.tenant.phone_region,
+        ask_place=ask_place,
     )
 
 
-@transaction.atomic
 def submit(
     scenario: Scenario,
     data: Any,
+    files: Any = None,
     *,
     channel: str,
     entry_point: EntryPoint | None = None,
     officer=None,
-    region_id: int | None = None,
-    place_label: str = "",
 ) -> Case:
-    """受理: validates a submission and stores it as one case, whole or not at all."""
-    form = submission_form(scenario, data)
+    """受理: validates a submission and stores it as one case, whole or not at all.
+
+    The one normalisation path of every channel (QR form, desk, API). Without an entry
+    point the form asks for the region and place itself.
+    """
+    form = submission_form(scenario, data, files, ask_place=entry_point is None)
     if not form.is_valid():
-        raise SubmissionInvalid({k: [str(m) for m in v] for k, v in form.errors.items()})
+        raise SubmissionInvalid({k: [str(m) for m in v] for k, v in form.errors.items()}, form=form)
+    stored: list = []
+    try:
+        with transaction.atomic():
+            case = _create_case(form, scenario, channel, entry_point, officer)
+            stored = store_photos(case, form.photos)
+            eventbus.publish("case.submitted", _payload(case))  # last: the case is whole
+    except BaseException:
+        discard_files(stored)  # the rows rolled back; their files must go too
+        raise
+    return case
+
+
+def _create_case(
+    form: CaseSubmissionForm, scenario: Scenario, channel: str, entry_point, officer
+) -> Case:
+    cleaned = form.cleaned_data
+    if entry_point is not None:
+        region_id, place_label = entry_point.region_id, entry_point.place_label
+    else:
+        region_id, place_label = cleaned.get("region"), cleaned.get("place_label", "")
     case = _create_with_tracking_number(
         tenant_id=scenario.tenant_id,
         scenario=scenario,
         entry_point=entry_point,
-        region_id=region_id if region_id is not None else getattr(entry_point, "region_id", None),
-        place_label=place_label or getattr(entry_point, "place_label", ""),
-        description=form.cleaned_data["description"],
-        reporter_phone=form.cleaned_data["reporter_phone"],
-        reporter_name=form.cleaned_data["reporter_name"],
+        region_id=region_id,
+        place_label=place_label,
+        description=cleaned["description"],
+        reporter_phone=cleaned["reporter_phone"],
+        reporter_name=cleaned["reporter_name"],
         extra=form.extra,
         channel=channel,
         intake_officer=officer,
@@ -99,7 +132,6 @@ def submit(
         to_state=case.state,
         note=_("已受理"),
     )
-    eventbus.publish("case.submitted", _payload(case))
     return case
 
 

@@ -1,23 +1,141 @@
-"""What tenant administrators set up: scenarios with their fields, and QR entry points."""
+"""What tenant administrators set up: scenarios with their fields, and QR entry points.
 
-from django.contrib import admin
+Thin: declarations are validated by the models' clean(), posters drawn by entry_points.py.
+"""
 
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from services.directory import api as directory
+
+from ..entry_points import write_posters
 from ..models import EntryPoint, Scenario, ScenarioField
+
+
+class ScenarioFieldForm(forms.ModelForm):
+    """Options typed one per line, instead of JSON."""
+
+    choices_text = forms.CharField(
+        label=_("选项"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 20}),
+        help_text=_("单选/多选字段：每行一个选项"),
+    )
+
+    class Meta:
+        model = ScenarioField
+        fields = (
+            "order",
+            "name",
+            "label",
+            "kind",
+            "required",
+            "min_value",
+            "max_value",
+            "max_length",
+            "help_text",
+        )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["choices_text"].initial = "\n".join(self.instance.choices or [])
+
+    def clean(self):
+        cleaned = super().clean()
+        lines = (cleaned.get("choices_text") or "").splitlines()
+        self.instance.choices = [line.strip() for line in lines if line.strip()]
+        return cleaned
+
+    def _update_errors(self, errors) -> None:
+        # The model reports option errors on `choices`, which this form shows as choices_text.
+        if hasattr(errors, "error_dict") and "choices" in errors.error_dict:
+            errors.error_dict["choices_text"] = errors.error_dict.pop("choices")
+        super()._update_errors(errors)
 
 
 class ScenarioFieldInline(admin.TabularInline):
     model = ScenarioField
+    form = ScenarioFieldForm
     extra = 0
+    fields = (
+        *ScenarioFieldForm.Meta.fields[:5],
+        "choices_text",
+        *ScenarioFieldForm.Meta.fields[5:],
+    )
+
+
+def _tenant_id(request: HttpRequest) -> int | None:
+    staff = directory.staff_info(request.user)
+    return staff.tenant_id if staff else None
+
+
+class TenantOwnedAdmin(admin.ModelAdmin):
+    """Staff create rows for their own tenant; only the platform operator picks one. (The
+    request's tenant scope already limits every choice list to the staff member's tenant.)"""
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or ())
+        return [*excluded, "tenant"] if _tenant_id(request) else excluded
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change and _tenant_id(request):
+            obj.tenant_id = _tenant_id(request)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "active")
+class ScenarioAdmin(TenantOwnedAdmin):
+    list_display = ("name", "code", "active", "max_photos", "promise_days")
     inlines = [ScenarioFieldInline]
 
 
 @admin.register(EntryPoint)
-class EntryPointAdmin(admin.ModelAdmin):
-    list_display = ("scenario", "place_label", "region", "active", "scan_count", "submission_count")
+class EntryPointAdmin(TenantOwnedAdmin):
+    list_display = (
+        "scenario",
+        "place_label",
+        "region",
+        "active",
+        "scan_count",
+        "submission_count",
+        "qr_links",
+    )
     list_filter = ("active", "scenario")
-    readonly_fields = ("token", "scan_count", "submission_count")
+    search_fields = ("place_label",)
+    readonly_fields = ("token", "scan_count", "submission_count", "qr_links")
+    actions = ["print_posters"]
+
+    @admin.display(description=_("二维码"))
+    def qr_links(self, obj: EntryPoint) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">SVG</a> · <a href="{}">PNG</a> · <a href="{}">{}</a>',
+            reverse("frontend:entry-qr-svg", args=[obj.token]),
+            reverse("frontend:entry-qr-png", args=[obj.token]),
+            reverse("frontend:entry", args=[obj.token]),
+            _("市民页面"),
+        )
+
+    @admin.action(description=_("打印所选二维码海报（A4 PDF）"))
+    def print_posters(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        selected = list(queryset.select_related("tenant", "scenario", "region"))
+        inactive = [ep for ep in selected if not ep.active]
+        if inactive:
+            self.message_user(
+                request,
+                _("已停用的二维码不能打印：%(codes)s") % {"codes": "、".join(map(str, inactive))},
+                messages.ERROR,
+            )
+            return None
+        buffer = io.BytesIO()
+        pages = write_posters(selected, buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="posters-{pages}.pdf"'
+        return response

@@ -1,0 +1,102 @@
+"""Who may take submissions for a tenant and which cases a staff member may read."""
+
+import unicodedata
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from services.directory import api as directory
+from services.directory.api import StaffInfo
+
+from .forms import normalise_phone
+from .models import Case, Scenario
+
+# Who may take a citizen's request on the tenant's behalf: the reception desks (无差别受理:
+# any desk accepts any request), the command room and the tenant's administrators.
+INTAKE_ROLES = frozenset(
+    {directory.Role.RECEPTION, directory.Role.DISPATCHER, directory.Role.TENANT_ADMIN}
+)
+# Who reads every case of the tenant; department staff read only their departments' cases.
+TENANT_WIDE_READERS = INTAKE_ROLES
+
+
+def intake_staff(user) -> StaffInfo:
+    """The user as a member of staff allowed to take submissions, or PermissionDenied."""
+    staff = directory.staff_info(user)
+    if staff is None or staff.role not in INTAKE_ROLES:
+        raise PermissionDenied(_("只有受理窗口、指挥室和平台管理员可以代市民登记诉求。"))
+    return staff
+
+
+def staff_scenarios(staff: StaffInfo) -> list[Scenario]:
+    with scopes_disabled():
+        return list(
+            Scenario.objects.filter(tenant_id=staff.tenant_id, active=True)
+            .select_related("tenant")
+            .order_by("pk")
+        )
+
+
+def scenario_for_staff(staff: StaffInfo, code: str) -> Scenario:
+    """An active scenario of the staff member's own tenant, or LookupError."""
+    with scopes_disabled():
+        scenario = (
+            Scenario.objects.select_related("tenant")
+            .filter(tenant_id=staff.tenant_id, code=code, active=True)
+            .first()
+        )
+    if scenario is None:
+        raise LookupError(code)
+    return scenario
+
+
+def readable_cases(user) -> QuerySet[Case]:
+    """The cases this user may read: none for strangers, their tenant's or their
+    departments' for staff. Never another tenant's, whatever scope is active."""
+    staff = directory.staff_info(user)
+    with scopes_disabled():
+        cases = Case.objects.select_related("scenario", "region", "department")
+    if staff is None:
+        return cases.none()
+    cases = cases.filter(tenant_id=staff.tenant_id)
+    if staff.role in TENANT_WIDE_READERS:
+        return cases
+    return cases.filter(department_id__in=staff.department_ids)
+
+
+def cases_by_phone(staff: StaffInfo, raw_phone: str) -> list[Case]:
+    """A caller's earlier cases in the staff member's tenant, newest first.
+
+    Raises django.forms.ValidationError for a number that is not a phone number.
+    """
+    tenant = directory.get_tenant(staff.tenant_id)
+    phone = normalise_phone(raw_phone.strip(), tenant.phone_region)
+    with scopes_disabled():
+        return list(
+            Case.objects.filter(tenant_id=staff.tenant_id, reporter_phone=phone)
+            .select_related("scenario")
+            .order_by("-created_at")[:50]
+        )
+
+
+def normalise_tracking_number(raw: str) -> str:
+    """What a citizen types, as stored: full-width digits and dashes folded, spaces dropped."""
+    folded = unicodedata.normalize("NFKC", raw).replace(" ", "").replace("—", "-")
+    return folded.replace("－", "-").upper()
+
+
+def cases_by_tracking_and_phone(tracking_number: str, last_four: str) -> list[Case]:
+    """The case(s) a citizen may see by their tracking number and their phone's last four
+    digits. Anonymous cases (no phone) are reachable only by their private link."""
+    digits = unicodedata.normalize("NFKC", last_four).strip()
+    number = normalise_tracking_number(tracking_number)
+    if len(digits) != 4 or not digits.isdigit() or not number:
+        return []
+    with scopes_disabled():
+        return list(
+            Case.objects.filter(tracking_number=number, reporter_phone__endswith=digits)
+            .exclude(reporter_phone="")
+            .select_related("scenario", "region")
+        )

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "intake"
+urlpatterns = [
+    path("photos/<str:token>/<str:variant>.jpg", views.photo, name="photo"),
+]

@@ -1,0 +1,23 @@
+"""Citizens' photos, served only to staff who may read the case (never by a public URL)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+from django.views.decorators.http import require_GET
+from django_scopes import scopes_disabled
+
+from .access import readable_cases
+from .models import CasePhoto
+
+
+@require_GET
+@login_required
+def photo(request: HttpRequest, token: str, variant: str) -> FileResponse:
+    with scopes_disabled():
+        found = CasePhoto.objects.filter(token=token, case__in=readable_cases(request.user)).first()
+    if found is None:  # unknown, or not this user's to see: the same answer
+        raise Http404
+    field = found.thumbnail if variant == "thumb" else found.image
+    response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
