@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PUBLIC_BASE_URL ?= http://localhost:$(PORT)
 
-.PHONY: run test lint install
+.PHONY: run test lint install check-deploy bench
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -29,3 +29,12 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+
+# Renders every k8s overlay and validates it against the Kubernetes schemas; lints the Dockerfile.
+check-deploy: install
+	k8s/check
+
+# Benchmarks on the local PostgreSQL (BENCH_DATABASE_URL); results into bench/RESULTS.md.
+# QUICK=1 for a CI-sized run.
+bench: install
+	$(PY) -m bench.run $(if $(QUICK),--quick)

@@ -2,7 +2,8 @@
 
 Two kinds, on purpose:
 - per process (requests, latency, in flight): each web pod counts its own; sum them across pods;
-- system state read from the database (queue depth and age, cases per scenario, SMS by state):
+- system state read from the database (queue depth and age, cases per scenario, SMS by state,
+  overdue cases):
   every pod reports the same numbers, read at most every STATE_TTL seconds however often it is
   scraped; aggregate them with max(), not sum().
 """
@@ -17,6 +18,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+from django_scopes import scope
 from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client import (
     CollectorRegistry,
@@ -32,6 +34,7 @@ from prometheus_client.registry import Collector
 from services.directory import api as directory
 from services.intake import api as intake
 from services.notify import api as notify
+from services.routing import api as routing
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,7 @@ class SystemState:
     queues: dict[str, QueueStats] = field(default_factory=dict)
     cases: dict[tuple[str, str], int] = field(default_factory=dict)  # (tenant, scenario)
     sms: dict[tuple[str, str], int] = field(default_factory=dict)  # (tenant, state)
+    deadlines: dict[tuple[str, str], int] = field(default_factory=dict)  # (tenant, colour)
 
 
 def queue_stats(now: datetime | None = None) -> dict[str, QueueStats]:
@@ -111,15 +115,27 @@ def _tenant_slugs(tenant_ids: set[int]) -> dict[int, str]:
     return {tenant_id: directory.get_tenant(tenant_id).slug for tenant_id in tenant_ids}
 
 
+def deadline_counts(tenant_ids: set[int]) -> dict[tuple[int, str], int]:
+    """Open cases per deadline colour (三色预警; red is overdue), from routing, per tenant."""
+    counts = {}
+    for tenant_id in tenant_ids:
+        with scope(tenant=tenant_id):
+            for colour in ("yellow", "red"):
+                counts[(tenant_id, colour)] = routing.case_ids_in_colour(colour).count()
+    return counts
+
+
 def read_state() -> SystemState:
     cases = intake.case_counts()
     sms = notify.sms_counts()
-    slugs = _tenant_slugs({tenant for tenant, _ in cases} | {tenant for tenant, _ in sms})
+    tenants = {tenant for tenant, _ in cases} | {tenant for tenant, _ in sms}
+    slugs = _tenant_slugs(tenants)
     return SystemState(
         read_at=time.monotonic(),
         queues=queue_stats(),
         cases={(slugs[t], scenario): n for (t, scenario), n in cases.items()},
         sms={(slugs[t], state): n for (t, state), n in sms.items()},
+        deadlines={(slugs[t], colour): n for (t, colour), n in deadline_counts(tenants).items()},
     )
 
 
@@ -199,6 +215,21 @@ class SystemStateCollector(Collector):
         for (tenant, state_name), n in sorted(state.sms.items()):
             sms.add_metric([tenant, state_name], n)
         yield sms
+
+        overdue = GaugeMetricFamily(
+            "gongzhima_cases_overdue",
+            "Open cases past their sign-for or resolve deadline (red).",
+            labels=["tenant"],
+        )
+        due_soon = GaugeMetricFamily(
+            "gongzhima_cases_due_soon",
+            "Open cases inside their deadline's warning window (yellow).",
+            labels=["tenant"],
+        )
+        for (tenant, colour), n in sorted(state.deadlines.items()):
+            (overdue if colour == "red" else due_soon).add_metric([tenant], n)
+        yield overdue
+        yield due_soon
 
 
 STATE = SystemStateCollector(ttl=float(getattr(settings, "METRICS_STATE_TTL", 15)))

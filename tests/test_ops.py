@@ -7,16 +7,21 @@ import logging
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection, connections
 from django.db.utils import load_backend
+from django.utils import timezone
+from django_scopes import scopes_disabled
 from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
 from ops import context, health
 from ops import metrics as ops_metrics
 from ops.logs import ContextFilter, JsonLogFormatter
+from services.routing import api as routing_api
 
 from .helpers import entry_token, wage_arrears_form
 from .ops_processes import ROOT, env_for_test_database, free_port, manage, port_open, wait_for
@@ -121,6 +126,14 @@ def test_wait_for_migrations_passes_on_a_migrated_database_and_names_what_is_mis
 
 @pytest.mark.django_db(transaction=True)
 def test_metrics_count_submissions_queues_and_requests(demo, client, drain):
+    with scopes_disabled():
+        routing_api.create_deadline_policy(
+            demo,
+            "两小时签收",
+            sign_for=(2, routing_api.TimeUnit.HOURS),
+            resolve=(5, routing_api.TimeUnit.DAYS),
+            is_default=True,
+        )
     before = scrape(client)
     routing = ("gongzhima_task_queue_ready", (("queue", "routing"),))
     response = client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
@@ -141,8 +154,13 @@ def test_metrics_count_submissions_queues_and_requests(demo, client, drain):
     assert after[requests] == before.get(requests, 0) + 1
     assert after[("gongzhima_system_state_up", ())] == 1
 
-    drain("routing")
-    assert scrape(client)[routing] == 0
+    drain("routing")  # assigned: its sign-for deadline starts running
+    routed = scrape(client)
+    assert routed[routing] == 0
+    overdue = ("gongzhima_cases_overdue", (("tenant", demo.slug),))
+    assert routed[overdue] == before.get(overdue, 0)
+    with time_machine.travel(timezone.now() + timedelta(days=60)):
+        assert scrape(client)[overdue] == routed[overdue] + 1
 
 
 @pytest.mark.django_db

@@ -1,0 +1,169 @@
+"""The rendered k8s manifests keep the promises of the deployment (k8s/check validates schemas)."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+OVERLAYS = sorted(p.name for p in (ROOT / "k8s" / "overlays").iterdir() if p.is_dir())
+APP = "gongzhima"
+
+
+def kubectl() -> str:
+    """The pinned kubectl k8s/check installs, else one on PATH; CI must have one."""
+    pinned = ROOT / ".cache" / "ops-tools" / "kubectl"
+    if pinned.exists():
+        return str(pinned)
+    found = shutil.which("kubectl")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("kubectl is required in CI (k8s/check installs it)")
+    pytest.skip("no kubectl to render the manifests (run k8s/check once)")
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def rendered(request) -> list[dict]:
+    out = subprocess.run(
+        [kubectl(), "kustomize", str(ROOT / "k8s" / "overlays" / request.param)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+def of_kind(docs: list[dict], kind: str) -> dict[str, dict]:
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+def workloads(docs: list[dict]) -> dict[str, dict]:
+    return {
+        d["metadata"]["name"]: d for d in docs if d["kind"] in {"Deployment", "StatefulSet", "Job"}
+    }
+
+
+def pod_spec(workload: dict) -> dict:
+    return workload["spec"]["template"]["spec"]
+
+
+def containers(workload: dict) -> list[dict]:
+    spec = pod_spec(workload)
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def ours(name: str) -> bool:
+    return name.startswith(APP)
+
+
+def test_no_secret_values_only_references(rendered):
+    assert not of_kind(rendered, "Secret"), "a Secret with values is in the repository"
+    for name, workload in workloads(rendered).items():
+        for container in containers(workload):
+            for source in container.get("envFrom", []):
+                if "secretRef" in source:
+                    assert source["secretRef"]["name"] == "gongzhima-secrets", name
+            for var in container.get("env", []):
+                assert "value" not in var or not any(
+                    word in var["name"] for word in ("SECRET", "PASSWORD", "TOKEN")
+                ), f"{name}: {var['name']} set in plain text"
+
+
+def test_every_container_is_sized_and_locked_down(rendered):
+    for name, workload in workloads(rendered).items():
+        pod = pod_spec(workload)
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", name
+        for container in containers(workload):
+            where = f"{name}/{container['name']}"
+            for bound in ("requests", "limits"):
+                assert set(container["resources"][bound]) >= {"cpu", "memory"}, where
+            security = container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False, where
+            assert security["capabilities"]["drop"] == ["ALL"], where
+            assert security["readOnlyRootFilesystem"] is True, where
+
+
+def test_web_is_probed_and_drains(rendered):
+    web = of_kind(rendered, "Deployment")["gongzhima-web"]
+    (container,) = pod_spec(web)["containers"]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    pause = int(container["lifecycle"]["preStop"]["exec"]["command"][-1])
+    assert pod_spec(web)["terminationGracePeriodSeconds"] > pause + 10
+    assert web["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_exactly_one_scheduler(rendered):
+    scheduler = of_kind(rendered, "Deployment")["gongzhima-scheduler"]
+    assert scheduler["spec"]["replicas"] == 1
+    assert scheduler["spec"]["strategy"]["type"] == "Recreate"
+    targets = {
+        h["spec"]["scaleTargetRef"]["name"]
+        for h in of_kind(rendered, "HorizontalPodAutoscaler").values()
+    }
+    assert "gongzhima-scheduler" not in targets
+
+
+def test_every_queue_has_a_worker_and_every_worker_scales(rendered):
+    deployments = of_kind(rendered, "Deployment")
+    consumed = set()
+    for deployment in deployments.values():
+        command = pod_spec(deployment)["containers"][0].get("command", [])
+        if "db_worker" in command:
+            consumed |= set(command[command.index("--queue-name") + 1].split(","))
+            assert "--no-reload" in command
+    assert consumed == set(settings.TASK_QUEUES), "a queue nobody runs, or a worker for none"
+    targets = {
+        h["spec"]["scaleTargetRef"]["name"]
+        for h in of_kind(rendered, "HorizontalPodAutoscaler").values()
+    }
+    budgets = {
+        b["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
+        for b in of_kind(rendered, "PodDisruptionBudget").values()
+    }
+    for name, deployment in deployments.items():
+        if not ours(name):
+            continue
+        if name != "gongzhima-scheduler":
+            assert name in targets, f"{name} has no autoscaler"
+        component = deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"]
+        assert component in budgets, f"{name} has no disruption budget"
+
+
+def test_migrations_run_before_the_pods_start(rendered):
+    job = of_kind(rendered, "Job")["gongzhima-migrate"]
+    assert pod_spec(job)["containers"][0]["command"][-2:] == ["migrate", "--noinput"]
+    for name, deployment in of_kind(rendered, "Deployment").items():
+        if ours(name):
+            init = pod_spec(deployment)["initContainers"]
+            assert "wait_for_migrations" in init[0]["command"], name
+
+
+def test_only_web_is_reachable(rendered):
+    services = of_kind(rendered, "Service")
+    assert [name for name in services if ours(name)] == ["gongzhima-web"]
+    ingress = of_kind(rendered, "Ingress")["gongzhima"]
+    assert ingress["spec"]["tls"], "the ingress serves HTTPS"
+    backends = {
+        path["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert backends == {"gongzhima-web"}
+    policies = of_kind(rendered, "NetworkPolicy")
+    deny = policies["gongzhima-default-deny-ingress"]["spec"]
+    assert deny["podSelector"] == {} and deny["policyTypes"] == ["Ingress"]
+    assert "ingress" not in deny
+    opened = [
+        p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/component")
+        for name, p in policies.items()
+        if ours(name) and p["spec"].get("ingress")
+    ]
+    assert opened == ["web"], "only web accepts inbound traffic"
