@@ -239,3 +239,63 @@ def test_extension_requested_by_staff_and_approved_by_a_dispatcher(policy_world)
         "extension_decided",
         "延期已批准：办结期限延至 2026-03-06 17:30。审批意见：同意",
     ) in notes
+
+
+def test_reopening_gives_a_fresh_resolve_period_and_invalidating_ends_the_clock(policy_world):
+    world = policy_world
+    clerk = world.staff("labour_clerk", directory.Role.DEPARTMENT, ("labour",))
+    dispatcher = world.staff("duty", directory.Role.DISPATCHER)
+    with time_machine.travel(at(3, 2, 9), tick=False) as clock:
+        case = world.route()
+        intake.take_transition(case.pk, "sign_for", clerk)
+        intake.take_transition(case.pk, "resolve", clerk, "已处理。", result="已处理。")
+        run_worker("routing")
+        assert colour(world, case.pk) is None
+
+        clock.move_to(at(3, 9, 9))  # the citizen is dissatisfied a week later (重办)
+        from services.routing.handlers import restart_resolve_clock
+
+        restart_resolve_clock.call(
+            "case.reopened", {"case_id": case.pk, "tenant_id": world.tenant.pk}
+        )
+        assert colour(world, case.pk) == "green"
+        with scopes_disabled():
+            assert CaseDeadline.objects.get(case_id=case.pk).resolve_due == at(3, 11, 17, 30)
+
+        other = world.route()
+        intake.take_transition(other.pk, "invalidate", dispatcher, "重复举报。")
+        run_worker("routing")
+        assert colour(world, other.pk) is None, "a closed case has no running deadline"
+        with scopes_disabled():
+            assert not CaseDeadline.objects.get(case_id=other.pk).current
+
+
+def test_the_demo_routes_group_wage_arrears_with_co_handling_and_a_short_deadline(demo):
+    from .helpers import entry_token, wage_arrears_form
+
+    with time_machine.travel(at(3, 2, 9), tick=False):
+        snapshot = intake.submit_via_entry_point(
+            entry_token(demo.pk, "欠薪"), wage_arrears_form(workers_affected="25")
+        )
+        run_worker("routing")
+    with scopes_disabled():
+        deadline = CaseDeadline.objects.get(case_id=snapshot.id)
+        xinhe = deadline.department.__class__.objects.get(tenant=demo, code="xinhe_social")
+    assert deadline.department.code == "labour"
+    assert deadline.sign_due == at(3, 2, 10), "the group policy: one working hour"
+    with scope(tenant=demo.pk):
+        assert list(routing.co_handled_case_ids([xinhe.pk])) == [snapshot.id]
+
+
+def test_a_new_default_policy_takes_over_from_the_old_one(world):
+    from services.routing.deadlines import choose_policy
+
+    with scope(tenant=world.tenant.pk):
+        old = routing.create_deadline_policy(
+            world.tenant, "旧默认", sign_for=(8, HOURS), resolve=(5, DAYS), is_default=True
+        )
+        new = routing.create_deadline_policy(
+            world.tenant, "新默认", sign_for=(2, HOURS), resolve=(3, DAYS), is_default=True
+        )
+        old.refresh_from_db()
+        assert (old.is_default, choose_policy(world.tenant.pk, "campus")) == (False, new)

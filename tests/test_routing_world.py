@@ -10,7 +10,7 @@ from services.directory import api as directory
 from services.intake import api as intake
 from services.intake.models import Scenario
 from services.routing import api as routing
-from services.routing.models import RoutingRule
+from services.routing.models import DeadlinePolicy, RoutingRule
 
 from .conftest import run_worker
 from .helpers import case_model, wage_arrears_form
@@ -90,9 +90,11 @@ class World:
 
 @pytest.fixture
 def world(demo) -> World:
+    """The demo tenant without its deadline policies: each test states the ones it uses."""
     with scopes_disabled():
         from services.directory.models import Department, Region
 
+        DeadlinePolicy.objects.filter(tenant=demo).delete()
         departments = {d.code: d for d in Department.objects.filter(tenant=demo)}
         regions = {r.name: r for r in Region.objects.filter(tenant=demo)}
     return World(tenant=demo, departments=departments, regions=regions)

@@ -91,6 +91,7 @@ def create_rule(
     return rule
 
 
+@transaction.atomic
 def create_deadline_policy(
     tenant,
     name: str,
@@ -101,7 +102,12 @@ def create_deadline_policy(
     is_default: bool = False,
     warn_share: str = "0.25",
 ) -> DeadlinePolicy:
-    """A 办理时限, e.g. sign_for=(2, TimeUnit.HOURS), resolve=(5, TimeUnit.DAYS)."""
+    """A 办理时限, e.g. sign_for=(2, TimeUnit.HOURS), resolve=(5, TimeUnit.DAYS).
+
+    A new default (is_default) takes over from the tenant's earlier default.
+    """
+    if is_default:
+        DeadlinePolicy.objects.filter(tenant=tenant, is_default=True).update(is_default=False)
     return DeadlinePolicy.objects.create(
         tenant=tenant,
         name=name,

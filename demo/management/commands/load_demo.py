@@ -1,5 +1,7 @@
 """Loads a Wenling-like demo tenant once, then prints the URLs a newcomer needs."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -26,6 +28,31 @@ PLACES = {
     "civil_defence": ("箬横镇", "箬横镇 人防工程 3 号入口"),
     "campus": ("新河镇", "新河镇 中心小学 校门口"),
 }
+
+
+def _days(month: int, first: int, last: int, name: str) -> list[tuple[date, str]]:
+    return [(date(2026, month, d), name) for d in range(first, last + 1)]
+
+
+# 2026 public holidays and make-up working days (调休上班) as the State Council announced them;
+# a tenant keeps its own list in the admin (分拨 › 节假日与调休).
+HOLIDAYS_2026 = [
+    *_days(1, 1, 3, "元旦"),
+    *_days(2, 15, 23, "春节"),
+    *_days(4, 4, 6, "清明节"),
+    *_days(5, 1, 5, "劳动节"),
+    *_days(6, 19, 21, "端午节"),
+    *_days(9, 25, 27, "中秋节"),
+    *_days(10, 1, 7, "国庆节"),
+]
+WORKDAYS_2026 = [
+    (date(2026, 1, 4), "元旦调休"),
+    (date(2026, 2, 14), "春节调休"),
+    (date(2026, 2, 28), "春节调休"),
+    (date(2026, 5, 9), "劳动节调休"),
+    (date(2026, 9, 20), "国庆节调休"),
+    (date(2026, 10, 10), "国庆节调休"),
+]
 
 
 class Command(BaseCommand):
@@ -56,7 +83,9 @@ class Command(BaseCommand):
             code: directory.create_department(tenant, name, code)
             for code, name, _scenario in DEPARTMENTS
         }
-        directory.create_department(tenant, "新河镇社会事务办", "xinhe_social", townships["新河镇"])
+        xinhe_social = directory.create_department(
+            tenant, "新河镇社会事务办", "xinhe_social", townships["新河镇"]
+        )
         scenarios = intake.install_builtin_scenarios(tenant)
         for code, (township, place) in PLACES.items():
             intake.create_entry_point(tenant, scenarios[code], place, townships[township])
@@ -68,6 +97,7 @@ class Command(BaseCommand):
                 scenario_codes=[scenario_code],
                 order=order * 10,
             )
+        self.load_routing(tenant, departments["labour"], xinhe_social)
         role = directory.Role
         directory.create_staff(
             tenant, "admin", DEMO_PASSWORD, role.TENANT_ADMIN, full_name="平台管理员"
@@ -93,6 +123,28 @@ class Command(BaseCommand):
             region=townships["新河镇"],
         )
         return tenant
+
+    def load_routing(self, tenant, labour, xinhe_social) -> None:
+        """Deadlines on the 2026 calendar, and a group wage-arrears rule ahead of the others."""
+        hours, days = routing.TimeUnit.HOURS, routing.TimeUnit.DAYS
+        routing.create_deadline_policy(
+            tenant, "一般时限", sign_for=(4, hours), resolve=(5, days), is_default=True
+        )
+        group = routing.create_deadline_policy(
+            tenant, "群体性欠薪时限", sign_for=(1, hours), resolve=(2, days)
+        )
+        routing.create_rule(
+            tenant,
+            "群体性欠薪（10 人及以上）→ 市人力社保局，新河镇社会事务办协同",
+            labour,
+            scenario_codes=["wage_arrears"],
+            order=5,
+            field_conditions=[{"field": "workers_affected", "op": ">=", "value": "10"}],
+            co_departments=[xinhe_social],
+            set_priority=1,
+            deadline_policy=group,
+        )
+        routing.set_calendar_days(tenant, holidays=HOLIDAYS_2026, workdays=WORKDAYS_2026)
 
     def print_urls(self, tenant) -> None:
         base = settings.PUBLIC_BASE_URL
