@@ -169,8 +169,9 @@ def test_staff_submit_for_a_citizen_through_the_api(client, demo, other_tenant, 
         {"scenario": "campus", "region": other_tenant.township_id, **CAMPUS},
     )
     assert foreign_region.status_code == 400 and "region" in foreign_region.json()
-    unknown = _json(client, "/api/v1/cases/", {"scenario": "nope", **CAMPUS})
-    assert unknown.status_code == 400 and "scenario" in unknown.json()
+    for code in ("nope", [], ["nope"], 7):
+        unknown = _json(client, "/api/v1/cases/", {**CAMPUS, "scenario": code})
+        assert unknown.status_code == 400 and "scenario" in unknown.json()
     client.force_login(user_named("labour"))
     assert _json(client, "/api/v1/cases/", {"scenario": "campus", **CAMPUS}).status_code == 403
     assert db_snapshot() == before

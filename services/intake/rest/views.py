@@ -213,7 +213,8 @@ class CaseListView(generics.ListAPIView):
             return Response(shape_errors, status=status.HTTP_400_BAD_REQUEST)
         data = data.copy() if isinstance(data, QueryDict) else dict(data)
         code = data.pop("scenario", "")
-        code = code[-1] if isinstance(code, list) else code
+        if isinstance(code, list):  # a form-encoded field, or a JSON list
+            code = code[-1] if code else ""
         try:
             case = api.submit_for_staff(
                 request.user, str(code), data, files, channel=Case.Channel.API
