@@ -228,3 +228,79 @@ def test_extension_asked_in_the_admin_and_approved_by_the_dispatcher(world):
     assert (extension.status, extension.decided_by_id) == ("approved", dispatcher.pk)
     assert deadline.sign_due == dt.datetime(2026, 3, 2, 15, tzinfo=CST), "13:00 + 2 hours"
     assert actions[-2:] == ["extension_requested", "extension_decided"]
+
+
+@pytest.fixture
+def calendar_admin(world):
+    user = world.staff("calendar_admin", directory.Role.TENANT_ADMIN)
+    grant(
+        user,
+        *(f"{action}_{model}" for action in ("add", "change", "view")
+          for model in ("deadlinepolicy", "calendarday", "workcalendar")),
+    )  # fmt: skip
+    return client_for(user)
+
+
+def policy_form(**overrides) -> dict:
+    data = {
+        "name": "校园时限",
+        "scenario_code": "campus",
+        "sign_for_limit": "2",
+        "sign_for_unit": "hours",
+        "resolve_limit": "3",
+        "resolve_unit": "days",
+        "warn_share": "0.25",
+    }
+    return {**data, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"scenario_code": "no_such"}, "没有这些场景：no_such"),
+        ({"scenario_code": "", "is_default": "on"}, "平台默认时限已是“旧默认”"),
+        ({"is_default": "on"}, "平台默认时限不能同时指定适用场景"),
+        ({"warn_share": "1.5"}, "0.99"),
+    ],
+)
+def test_deadline_policies_are_checked(world, calendar_admin, overrides, message):
+    with scope(tenant=world.tenant.pk):
+        routing.create_deadline_policy(
+            world.tenant, "旧默认", sign_for=(4, "hours"), resolve=(5, "days"), is_default=True
+        )
+    url = "/admin/routing/deadlinepolicy/add/"
+    response = calendar_admin.post(url, policy_form(**overrides))
+    assert message in response.content.decode()
+    assert calendar_admin.post(url, policy_form()).status_code == 302
+    again = calendar_admin.post(url, policy_form(name="又一个"))
+    assert "该场景已有办理时限“校园时限”" in again.content.decode()
+
+
+def test_calendar_days_and_hours_are_checked(world, calendar_admin):
+    url = "/admin/routing/calendarday/add/"
+    new_year = {"date": "2026-01-01", "kind": "holiday", "name": "元旦"}
+    duplicate = calendar_admin.post(url, {**new_year, "kind": "workday"})
+    assert "2026-01-01 已登记为“节假日（不上班）”" in duplicate.content.decode()
+    assert calendar_admin.post(url, {**new_year, "date": "2026-12-31"}).status_code == 302
+
+    hours = {"day_start": "17:30", "day_end": "08:30", "weekend_days": "[6, 7]"}
+    response = calendar_admin.post("/admin/routing/workcalendar/add/", hours)
+    assert "下班时间必须晚于上班时间" in response.content.decode()
+    every_day = {
+        **hours,
+        "day_start": "08:30",
+        "day_end": "17:30",
+        "weekend_days": "[1,2,3,4,5,6,7]",
+    }
+    assert (
+        "不能把一周七天都设为周休日"
+        in calendar_admin.post("/admin/routing/workcalendar/add/", every_day).content.decode()
+    )
+    good = {**hours, "day_start": "08:00", "day_end": "17:00"}
+    assert calendar_admin.post("/admin/routing/workcalendar/add/", good).status_code == 302
+    second = calendar_admin.post("/admin/routing/workcalendar/add/", good)
+    assert "本平台已有工作日历" in second.content.decode()
+    from services.routing.deadlines import load_calendar
+
+    with scope(tenant=world.tenant.pk):
+        assert load_calendar(world.tenant.pk).day_end == dt.time(17, 0)

@@ -5,8 +5,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_scopes import scopes_disabled
 
-from .. import deadlines, extensions
+from .. import deadlines, extensions, validation
 from ..models import CalendarDay, CaseDeadline, DeadlineExtension, DeadlinePolicy, WorkCalendar
 from . import access
 
@@ -18,14 +19,83 @@ class OwnTenantAdmin(admin.ModelAdmin):
         excluded = list(super().get_exclude(request, obj) or [])
         return excluded if request.user.is_superuser else [*excluded, "tenant"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.staff_tenant_id = None if request.user.is_superuser else access.tenant_id(request)
+        return form
+
     def save_model(self, request, obj, form, change) -> None:
         if not request.user.is_superuser:
             obj.tenant_id = access.tenant_id(request)
         super().save_model(request, obj, form, change)
 
 
+class TenantCheckedForm(forms.ModelForm):
+    """A form whose checks need the tenant: the staff member's, or the posted one for the
+    platform operator."""
+
+    staff_tenant_id: int | None = None
+
+    def tenant_id(self) -> int | None:
+        if self.staff_tenant_id is not None:
+            return self.staff_tenant_id
+        tenant = self.cleaned_data.get("tenant")
+        return tenant.pk if tenant is not None else self.instance.tenant_id
+
+    def others(self, model, tenant_id: int):
+        """The tenant's rows of `model` other than the one being edited."""
+        with scopes_disabled():
+            return model.objects.filter(tenant_id=tenant_id).exclude(pk=self.instance.pk)
+
+    def check(self, run) -> None:
+        try:
+            run()
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+
+
+class DeadlinePolicyForm(TenantCheckedForm):
+    def clean(self):
+        data = super().clean()
+        tenant_id = self.tenant_id()
+        if tenant_id is not None:
+            others = self.others(DeadlinePolicy, tenant_id)
+            self.check(
+                lambda: validation.check_policy_scope(
+                    tenant_id, data.get("scenario_code", ""), data.get("is_default", False), others
+                )
+            )
+        return data
+
+
+class CalendarDayForm(TenantCheckedForm):
+    def clean(self):
+        data = super().clean()
+        tenant_id = self.tenant_id()
+        if tenant_id is not None and data.get("date"):
+            others = self.others(CalendarDay, tenant_id)
+            self.check(lambda: validation.check_calendar_day_free(others, data["date"]))
+        return data
+
+
+class WorkCalendarForm(TenantCheckedForm):
+    def clean(self):
+        data = super().clean()
+        self.check(
+            lambda: validation.check_working_hours(
+                data.get("day_start"), data.get("day_end"), data.get("weekend_days")
+            )
+        )
+        tenant_id = self.tenant_id()
+        if tenant_id is not None and self.others(WorkCalendar, tenant_id).exists():
+            self.add_error(None, _("本平台已有工作日历，请直接修改它。"))
+        return data
+
+
 @admin.register(DeadlinePolicy)
 class DeadlinePolicyAdmin(OwnTenantAdmin):
+    form = DeadlinePolicyForm
     list_display = (
         "name",
         "scenario_code",
@@ -38,19 +108,15 @@ class DeadlinePolicyAdmin(OwnTenantAdmin):
     )
 
 
-class CalendarDayInline(admin.TabularInline):
-    model = CalendarDay
-    extra = 1
-    exclude = ("tenant",)
-
-
 @admin.register(WorkCalendar)
 class WorkCalendarAdmin(OwnTenantAdmin):
+    form = WorkCalendarForm
     list_display = ("__str__", "day_start", "day_end", "weekend_days")
 
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(OwnTenantAdmin):
+    form = CalendarDayForm
     list_display = ("date", "kind", "name")
     list_filter = ("kind",)
     date_hierarchy = "date"

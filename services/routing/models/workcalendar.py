@@ -14,7 +14,9 @@ def default_weekend() -> list[int]:
 class WorkCalendar(models.Model):
     """The tenant's working hours and weekend. Without one, 08:30–17:30, Monday to Friday."""
 
-    tenant = models.OneToOneField(
+    # A foreign key with a unique constraint rather than a one-to-one field: the admin's
+    # tenant scoping follows many-to-one `tenant` fields.
+    tenant = models.ForeignKey(
         "directory.Tenant", on_delete=models.CASCADE, related_name="+", verbose_name=_("平台")
     )
     day_start = models.TimeField(_("上班时间"), default=dt.time(8, 30))
@@ -30,6 +32,7 @@ class WorkCalendar(models.Model):
     class Meta:
         verbose_name = _("工作日历")
         verbose_name_plural = _("工作日历")
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="one_calendar_per_tenant")]
 
     def __str__(self) -> str:
         return str(_("工作日历"))
