@@ -433,3 +433,39 @@ def test_a_worker_process_killed_mid_send_does_not_cause_a_duplicate(
     assert message.provider_id == fake_twilio.messages[0]["sid"]
     assert fake_twilio.create_requests == 0, "nothing was sent again"
     assert len(fake_twilio.accepted_to(CITIZEN)) == 1
+
+
+def test_tenant_staff_see_only_their_own_tenants_sms_in_the_admin(demo, drain, client, user_named):
+    other = directory.create_tenant("台州市", "taizhou", sms_number="+8610690099999")
+    mine = outbox.queue_message(
+        tenant_id=demo.pk, to=CITIZEN, body="温岭的短信", kind=Kind.RECEIPT, key="receipt:a"
+    )
+    theirs = outbox.queue_message(
+        tenant_id=other.pk, to=CITIZEN, body="台州的短信", kind=Kind.RECEIPT, key="receipt:b"
+    )
+    client.force_login(user_named("dispatcher"))
+    listing = client.get("/admin/notify/message/")
+    assert listing.status_code == 200
+    assert f"/admin/notify/message/{mine.pk}/change/" in listing.content.decode()
+    assert f"/admin/notify/message/{theirs.pk}/change/" not in listing.content.decode()
+    assert client.get(f"/admin/notify/message/{theirs.pk}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/notify/message/{mine.pk}/change/").status_code == 200
+
+
+def test_a_queued_message_whose_task_was_lost_is_sent_later(tenant, fake_twilio, clock, drain):
+    message = queue(tenant)
+    DBTaskResult.objects.filter(task_path__endswith="deliver_message").delete()
+    drain("notify")
+    assert reload(message).state == "queued"
+
+    clock.shift(timedelta(minutes=5))
+    run_scheduler_once()
+    drain("notify")
+    assert reload(message).state == "queued", "not yet: its task may just be waiting its turn"
+
+    clock.shift(timedelta(minutes=15))
+    run_scheduler_once()
+    run_scheduler_once()
+    drain("notify")
+    assert reload(message).state == "sent"
+    assert len(fake_twilio.messages) == 1

@@ -35,6 +35,9 @@ MAX_SEND_ATTEMPTS = 8
 # A send takes at most the HTTP timeout (10 s) and two small writes; a row `sending` for longer
 # than this was left by a worker that died.
 SENDING_STALE_AFTER = timedelta(minutes=2)
+# A queued message this far past its time has lost its task (e.g. the task failed on a database
+# error): it is enqueued again. Extra tasks are harmless: only one can claim the row.
+QUEUED_STALE_AFTER = timedelta(minutes=15)
 # Clocks differ: look a little before our own row was written.
 LOOKUP_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -97,6 +100,14 @@ def queue_message(
         message.next_attempt_at = wait or now
         message.save(update_fields=["next_attempt_at"])
         _enqueue(message.pk, wait)
+        if wait is not None:
+            logger.info(
+                "SMS %s (%s, case %s) waits for %s: quiet hours",
+                message.pk,
+                kind,
+                case_id,
+                wait.isoformat(timespec="minutes"),
+            )
     return message
 
 
@@ -263,17 +274,29 @@ def _fail(message: Message, code: str, error: str) -> None:
 @task(queue_name="notify")
 def reconcile_stuck() -> int:
     """Rows left `sending` by a dead worker: found at the provider → sent; provably not there
-    → queued again; provider cannot be asked → `review` for an operator. Never a blind resend."""
-    cutoff = timezone.now() - SENDING_STALE_AFTER
+    → queued again; provider cannot be asked → `review` for an operator. Never a blind resend.
+    Also re-enqueues queued rows whose task went missing."""
+    now = timezone.now()
     with scopes_disabled():
         stuck = list(
-            Message.objects.filter(state=Message.State.SENDING, claimed_at__lt=cutoff).order_by(
-                "claimed_at"
-            )[:200]
+            Message.objects.filter(
+                state=Message.State.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER
+            ).order_by("claimed_at")[:200]
         )
         for message in stuck:
             reconcile(message)
-    return len(stuck)
+        lost = list(
+            Message.objects.filter(
+                state=Message.State.QUEUED, next_attempt_at__lt=now - QUEUED_STALE_AFTER
+            ).values_list("pk", flat=True)[:500]
+        )
+        for message_id in lost:
+            with transaction.atomic():
+                Message.objects.filter(pk=message_id).update(next_attempt_at=now)
+                _enqueue(message_id, None)
+        if lost:
+            logger.warning("Re-enqueued %d queued SMS whose delivery task was lost", len(lost))
+    return len(stuck) + len(lost)
 
 
 def reconcile(message: Message) -> str:
