@@ -100,6 +100,8 @@ def test_channel_priority_and_keyword_conditions(world):
     )
     assert world.route(description="老板欠薪三个月不给，工人们很着急。").department.code == "labour"
     assert world.route(description="工地老板拖欠我们三个月工资。").department.code == "xinhe_social"
+    assert world.route(channel="desk").department.code == "civil_defence"
+    assert world.route(priority=1).department.code == "medical"
 
 
 def test_co_handling_departments_see_the_case(world):

@@ -28,8 +28,12 @@ class World:
         with scopes_disabled():
             return Scenario.objects.get(tenant=self.tenant, code=code)
 
-    def submit(self, region: str | None = "新河镇", **overrides) -> int:
-        """A wage-arrears case from a QR code posted in `region`; returns the case id."""
+    def submit(
+        self, region: str | None = "新河镇", channel: str = "qr", priority: int = 0, **overrides
+    ) -> int:
+        """A wage-arrears case from a QR code posted in `region`; returns the case id.
+
+        `priority` is set on the stored case before routing (as a desk officer's urgent flag)."""
         with scopes_disabled():
             ep = intake.create_entry_point(
                 self.tenant,
@@ -37,7 +41,13 @@ class World:
                 f"测试入口 {region}",
                 self.regions[region] if region else None,
             )
-        return intake.submit_via_entry_point(ep.token, wage_arrears_form(**overrides)).id
+        case_id = intake.submit_via_entry_point(
+            ep.token, wage_arrears_form(**overrides), channel=channel
+        ).id
+        if priority:
+            with scopes_disabled():
+                case_model().objects.filter(pk=case_id).update(priority=priority)
+        return case_id
 
     def route(self, **overrides) -> "object":
         case_id = self.submit(**overrides)
