@@ -301,6 +301,11 @@ def reconcile_stuck() -> int:
 
 def reconcile(message: Message) -> str:
     """Settles one message stuck in `sending`; returns what became of it."""
+    with scopes_disabled():
+        return _reconcile(message)
+
+
+def _reconcile(message: Message) -> str:
     try:
         credentials = credentials_for(message.tenant_id)
         backend = get_backend(credentials)
