@@ -1,4 +1,5 @@
-"""Public interface of notify: the citizen's web survey and staff's in-app alerts.
+"""Public interface of notify: the citizen's web survey, staff's in-app alerts, and the
+outbox's state for operators' metrics.
 
 Other services and the pages get plain snapshots, never notify's model instances.
 """
