@@ -5,6 +5,7 @@ database-backed task queue. DATABASE_URL / REDIS_URL / SMS_BACKEND switch to pro
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,7 +42,8 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000").rst
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # The admin site is the tenant-scoped one (services/directory/admin_site.py).
+    "services.directory.adminconfig.TenantAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_fsm",
+    "axes",
     "services.directory",
     "services.eventbus",
     "services.intake",
@@ -82,6 +85,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "config.edge.RateLimitMiddleware",
     "config.edge.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -158,7 +163,7 @@ else:
 # --- Background tasks -----------------------------------------------------------------------
 # One queue per service so each worker scales on its own. Swapping the backend for a
 # broker-backed one is a settings change: services/eventbus enqueues through django_tasks.
-TASK_QUEUES = ["default", "intake", "routing", "notify"]
+TASK_QUEUES = ["default", "intake", "routing", "notify", "dashboard"]
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -212,6 +217,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Login throttling first, then the usual password check, then staff roles' permissions
+# (services/directory/roles.py: what each role may do in the admin).
+AUTHENTICATION_BACKENDS = [
+    "services.directory.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "services.directory.roles.RolePermissionBackend",
+]
+# Brute force: five wrong passwords for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "directory/lockout.html"
+# Staff sessions end after 8 idle hours (a working day) and with the browser.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(8 * 3600)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -19,6 +19,7 @@ __all__ = [
     "create_region",
     "create_staff",
     "create_tenant",
+    "department_names",
     "get_department",
     "get_region",
     "get_tenant",
@@ -28,6 +29,8 @@ __all__ = [
     "staff_to_alert",
     "tenant_by_slug",
     "tenant_by_sms_number",
+    "township_of",
+    "townships",
 ]
 
 
@@ -40,6 +43,11 @@ class StaffInfo:
     role: str
     department_ids: frozenset[int]
     is_department_head: bool
+    region_id: int | None = None  # a reception desk's township
+
+    @property
+    def is_tenant_admin(self) -> bool:
+        return self.role == Role.TENANT_ADMIN
 
     @property
     def is_dispatcher(self) -> bool:
@@ -63,6 +71,7 @@ def staff_info(user) -> StaffInfo | None:
             role=staff.role,
             department_ids=frozenset(d.pk for d in staff.departments.all()),
             is_department_head=staff.is_department_head,
+            region_id=staff.region_id,
         )
 
 
@@ -141,3 +150,27 @@ def staff_region_id(user) -> int | None:
 def get_region(tenant_id: int, region_id: int) -> Region:
     with scopes_disabled():
         return Region.objects.get(tenant_id=tenant_id, pk=region_id)
+
+
+def townships(tenant_id: int) -> dict[int, str]:
+    """The tenant's townships (镇街), id → name, in creation order."""
+    with scopes_disabled():
+        return dict(
+            Region.objects.filter(tenant_id=tenant_id, level=RegionLevel.TOWNSHIP)
+            .order_by("pk")
+            .values_list("pk", "name")
+        )
+
+
+def township_of(region_path: str) -> int | None:
+    """The township id at the top of a region path ("/3/17/42/" → 3), None for no region."""
+    first = region_path.strip("/").split("/", 1)[0]
+    return int(first) if first else None
+
+
+def department_names(tenant_id: int) -> dict[int, str]:
+    """The tenant's departments, id → name."""
+    with scopes_disabled():
+        return dict(
+            Department.objects.filter(tenant_id=tenant_id).order_by("pk").values_list("pk", "name")
+        )

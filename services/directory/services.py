@@ -37,3 +37,26 @@ def create_staff(
     with scope(tenant=tenant.pk):
         staff.departments.set(departments)
     return staff
+
+
+@transaction.atomic
+def save_region(region: Region) -> Region:
+    """Saves a region typed into the admin, keeping its materialised path right.
+
+    The parent is fixed once created (moving a subtree would rewrite every path below it).
+    """
+    is_new = region.pk is None
+    if is_new:
+        region.path = ""
+    region.save()
+    if is_new:
+        region.path = f"{region.parent.path if region.parent else '/'}{region.pk}/"
+        region.save(update_fields=["path"])
+    return region
+
+
+def create_login(username: str, password: str, full_name: str = ""):
+    """A staff login (is_staff: staff work in the admin); its role is a Staff row."""
+    return get_user_model().objects.create_user(
+        username=username, password=password, is_staff=True, first_name=full_name
+    )

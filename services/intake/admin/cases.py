@@ -1,22 +1,154 @@
-"""The case inbox: staff work on cases here. Thin: every transition goes through
-services.transition."""
+"""The case inbox (案件办理): department staff and dispatchers work on cases here.
+
+Thin: every transition goes through services.transition (which checks who may take it), notes
+through services.record_note. Which cases a user sees is decided once, by the admin site
+(tenant) and the row rule registered below (departments); this module only presents.
+
+Lists stay fast on a million cases: no full counts (a capped count instead), no facet counts,
+filters that match the case indexes, exact searches for numbers.
+"""
 
 from django.contrib import admin, messages
+from django.contrib.admin import DateFieldListFilter, SimpleListFilter
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from services.directory import api as directory
+from services.directory.admin_site import request_staff
+from services.routing import api as routing
+
+from .. import access
 from ..models import Case, CaseEvent
-from ..services import TRANSITIONS, CaseConflict, available_transitions, transition
+from ..reports import mask_phone, search_filter
+from ..services import TRANSITIONS, CaseConflict, available_transitions, record_note, transition
+from ..states import CaseState
+from . import case_export
+
+
+def visible_cases(queryset: QuerySet, staff: directory.StaffInfo) -> QuerySet:
+    """Dispatchers, tenant administrators and reception desks read the whole tenant; department
+    staff read the cases their departments lead (承办) or co-handle (协办)."""
+    if staff.role in access.TENANT_WIDE_READERS:
+        return queryset
+    if not staff.department_ids:
+        return queryset.none()
+    co_handled = routing.co_handled_case_ids(staff.department_ids)
+    return queryset.filter(Q(department_id__in=staff.department_ids) | Q(pk__in=co_handled))
+
+
+admin.site.restrict_rows(Case, visible_cases)
+
+STATE_LABELS = dict(CaseState.choices)
+# Timeline rows that are not transitions.
+EVENT_LABELS = {
+    "submit": gettext_lazy("受理"),
+    "note": gettext_lazy("内部备注"),
+    "escalate": gettext_lazy("督办"),
+}
+
+# What each transition asks for before it can be taken.
+ASKS = {
+    "resolve": ("result", gettext_lazy("办理结果（将发送给市民）")),
+    "return_case": ("reason", gettext_lazy("退回理由")),
+    "invalidate": ("reason", gettext_lazy("作废理由（如：重复案件 261124-00001）")),
+    "dispatch": ("department", gettext_lazy("派往部门")),
+    "reassign": ("department", gettext_lazy("改派部门")),
+}
+COLOURS = {
+    "green": (gettext_lazy("正常"), "#2e7d32"),
+    "yellow": (gettext_lazy("临期"), "#f9a825"),
+    "red": (gettext_lazy("超期"), "#c62828"),
+}
+# Counting stops here: "more than 10 000" is all a list page needs to say.
+COUNT_CAP = 10_000
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 matching rows instead of all of them (COUNT(*) over a
+    million rows on every page view is what makes admin lists slow)."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
+
+
+class CaseChangeList(ChangeList):
+    """Adds each listed case's deadline colour, for the page's cases only (one query)."""
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        self.result_list = list(self.result_list)
+        colours = routing.deadline_colours([case.pk for case in self.result_list])
+        for case in self.result_list:
+            case.deadline_colour = colours.get(case.pk, "")
+        self.count_capped = self.result_count > COUNT_CAP
+
+
+class ColourFilter(SimpleListFilter):
+    title = gettext_lazy("时限预警")
+    parameter_name = "colour"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _colour) in COLOURS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in COLOURS:
+            return queryset.filter(pk__in=routing.case_ids_in_colour(self.value()))
+        return queryset
+
+
+class TownshipFilter(SimpleListFilter):
+    """By township (镇街), including its villages and grids: one indexed path prefix."""
+
+    title = gettext_lazy("镇街")
+    parameter_name = "township"
+
+    def lookups(self, request, model_admin):
+        staff = request_staff(request)
+        if staff is None:
+            return []
+        return [(str(pk), name) for pk, name in directory.townships(staff.tenant_id).items()]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(region__path__startswith=f"/{self.value()}/")
+        return queryset
 
 
 class CaseEventInline(admin.TabularInline):
+    """The timeline (全程留痕): read-only and append-only, for everyone."""
+
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ("at", "actor_label", "action", "from_state", "to_state", "note", "public")
+    fields = ("at", "actor_label", "action_label", "from_label", "to_label", "note", "public")
     readonly_fields = fields
+    verbose_name_plural = gettext_lazy("办理记录")
+
+    @admin.display(description=gettext_lazy("动作"))
+    def action_label(self, event: CaseEvent) -> str:
+        rule = TRANSITIONS.get(event.action)
+        return str(rule.label) if rule else str(EVENT_LABELS.get(event.action, event.action))
+
+    @admin.display(description=gettext_lazy("原状态"))
+    def from_label(self, event: CaseEvent) -> str:
+        return str(STATE_LABELS.get(event.from_state, event.from_state or "—"))
+
+    @admin.display(description=gettext_lazy("新状态"))
+    def to_label(self, event: CaseEvent) -> str:
+        return str(STATE_LABELS.get(event.to_state, event.to_state or "—"))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -24,70 +156,356 @@ class CaseEventInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def sees_full_phone(request, case: Case) -> bool:
+    """The people who call the citizen back: the command room, the handling departments
+    (anyone of a department who can open the case leads or co-handles it) and the desk
+    officer who took it in. Administrators and other desks see it masked."""
+    if request.user.is_superuser:
+        return True
+    staff = request_staff(request)
+    if staff is None:
+        return False
+    return (
+        staff.role in (directory.Role.DISPATCHER, directory.Role.DEPARTMENT)
+        or case.intake_officer_id == request.user.pk
+    )
+
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ("tracking_number", "scenario", "region", "department", "state", "created_at")
-    list_filter = ("state", "scenario", "channel")
-    search_fields = ("tracking_number",)
-    inlines = [CaseEventInline]
-    readonly_fields = (
+    list_display = (
         "tracking_number",
         "scenario",
-        "entry_point",
         "region",
-        "place_label",
-        "description",
-        "extra",
-        "reporter_phone",
-        "reporter_name",
-        "channel",
-        "intake_officer",
         "department",
         "state",
-        "result",
-        "rating",
+        "deadline",
+        "age",
         "reopen_count",
-        "escalated",
-        "created_at",
+        "masked_phone",
     )
-    exclude = ("tenant",)
+    list_select_related = ("scenario", "region", "department")
+    list_filter = (
+        "state",
+        ColourFilter,
+        "scenario",
+        TownshipFilter,
+        "department",
+        "channel",
+        "escalated",
+        ("created_at", DateFieldListFilter),
+    )
+    search_fields = ("tracking_number",)  # shows the box; get_search_results decides
+    search_help_text = gettext_lazy("输入受理编号、手机号码（精确匹配）或描述中的文字")
+    ordering = ("-created_at",)
+    list_per_page = 50
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = ["sign_for_selected"]
+    inlines = [CaseEventInline]
     change_form_template = "admin/intake/case/change_form.html"
+    change_list_template = "admin/intake/case/change_list.html"
+
+    # --- list ------------------------------------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return CaseChangeList
+
+    @admin.display(description=gettext_lazy("时限"))
+    def deadline(self, case: Case) -> str:
+        return colour_badge(getattr(case, "deadline_colour", ""))
+
+    @admin.display(description=gettext_lazy("已受理"), ordering="created_at")
+    def age(self, case: Case) -> str:
+        return timesince(case.created_at, depth=1)
+
+    @admin.display(description=gettext_lazy("联系电话"))
+    def masked_phone(self, case: Case) -> str:
+        return mask_phone(case.reporter_phone) if case.reporter_phone else "—"
+
+    def get_search_results(self, request, queryset, search_term):
+        staff = request_staff(request)
+        region = directory.get_tenant(staff.tenant_id).phone_region if staff else "CN"
+        condition = search_filter(search_term, region)
+        return (queryset.filter(condition) if condition is not None else queryset), False
+
+    # --- the case page ---------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        phone = "reporter_phone" if obj and sees_full_phone(request, obj) else "masked_phone"
+        return [
+            (
+                _("市民诉求"),
+                {
+                    "fields": (
+                        "tracking_number",
+                        "scenario",
+                        "created_at",
+                        "channel",
+                        "region",
+                        "place_label",
+                        "description",
+                        "submission_details",
+                        "photo_gallery",
+                        "reporter_name",
+                        phone,
+                    )
+                },
+            ),
+            (
+                _("办理"),
+                {
+                    "fields": (
+                        "state",
+                        "deadline",
+                        "department",
+                        "result",
+                        "rating",
+                        "reopen_count",
+                        "escalated",
+                        "possible_duplicate_of",
+                        "intake_officer",
+                    )
+                },
+            ),
+        ]
+
+    def get_object(self, request, object_id, from_field=None):
+        case = super().get_object(request, object_id, from_field)
+        if case is not None:
+            case.deadline_colour = routing.deadline_colours([case.pk]).get(case.pk, "")
+        return case
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _name, opts in self.get_fieldsets(request, obj) for f in opts["fields"]]
+
+    @admin.display(description=gettext_lazy("场景信息"))
+    def submission_details(self, case: Case) -> str:
+        labels = {f.name: f.label for f in case.scenario.fields.all()}
+        if not case.extra:
+            return "—"
+        return format_html(
+            "<dl class='case-extra'>{}</dl>",
+            format_html_join(
+                "",
+                "<dt>{}</dt><dd>{}</dd>",
+                (
+                    (labels.get(k, k), "、".join(map(str, v)) if isinstance(v, list) else v)
+                    for k, v in case.extra.items()
+                ),
+            ),
+        )
+
+    @admin.display(description=gettext_lazy("照片"))
+    def photo_gallery(self, case: Case) -> str:
+        photos = list(case.photos.all())
+        if not photos:
+            return "—"
+        return format_html_join(
+            " ",
+            "<a href='{}' target='_blank' rel='noopener'><img src='{}' alt='{}' height='96'></a>",
+            (
+                (
+                    reverse("intake:photo", args=[p.token, "full"]),
+                    reverse("intake:photo", args=[p.token, "thumb"]),
+                    str(p),
+                )
+                for p in photos
+            ),
+        )
 
     def has_add_permission(self, request) -> bool:
-        return False
+        return False  # cases come from citizens and desks, never typed into the admin
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:case_id>/transition/<str:name>/",
-                self.admin_site.admin_view(self.take_transition),
-                name="intake_case_transition",
-            ),
-            *super().get_urls(),
-        ]
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # cases change only by transitions and notes (buttons below)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the record is permanent (全程留痕); spam is invalidated, not deleted
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None:
             context["transitions"] = [
-                (name, TRANSITIONS[name].label) for name in available_transitions(request.user, obj)
+                {
+                    "name": name,
+                    "label": TRANSITIONS[name].label,
+                    "asks": ASKS.get(name, (None, ""))[0],
+                    "prompt": ASKS.get(name, (None, ""))[1],
+                }
+                for name in available_transitions(request.user, obj)
             ]
+            context["version"] = obj.updated_at.isoformat()
+            if any(t["asks"] == "department" for t in context["transitions"]):
+                context["departments"] = sorted(
+                    directory.department_names(obj.tenant_id).items(), key=lambda d: d[1]
+                )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
-    def take_transition(self, request, case_id: int, name: str):
+    # --- buttons and actions ---------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:case_id>/transition/<str:name>/",
+                view(self.take_transition),
+                name="intake_case_transition",
+            ),
+            path("<int:case_id>/note/", view(self.add_note), name="intake_case_note"),
+            path("export/", view(self.export_page), name="intake_case_export"),
+            path("export/<str:fmt>/", view(self.export_download), name="intake_case_export_file"),
+            *super().get_urls(),
+        ]
+
+    def _case_or_404(self, request, case_id: int) -> Case:
         case = self.get_object(request, str(case_id))
+        if case is None or not self.has_view_permission(request, case):
+            raise Http404(_("没有找到该案件，或您无权查看。"))
+        return case
+
+    def take_transition(self, request, case_id: int, name: str):
         back = reverse("admin:intake_case_change", args=[case_id])
-        if request.method != "POST" or case is None:
+        if request.method != "POST":
             return HttpResponseRedirect(back)
-        note = request.POST.get("note", "").strip()
-        if name in ("resolve", "return_case") and not note:
-            self.message_user(request, _("请填写办理结果或退回理由。"), messages.ERROR)
-            return HttpResponseRedirect(back)
-        changes = {"result": note} if name == "resolve" else {}
+        case = self._case_or_404(request, case_id)
         try:
+            note, changes = self._transition_input(request, case, name)
+            if request.POST.get("version") != case.updated_at.isoformat():
+                raise CaseConflict(
+                    _(
+                        "案件 %(number)s 在您打开页面后已被他人办理（当前状态：%(state)s），"
+                        "请查看最新记录后再操作。"
+                    )
+                    % {"number": case.tracking_number, "state": case.get_state_display()}
+                )
             transition(case, name, by=request.user, note=note, **changes)
-        except (PermissionDenied, CaseConflict) as exc:
+        except (PermissionDenied, CaseConflict, ValueError) as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
-            self.message_user(request, _("操作成功。"), messages.SUCCESS)
+            self.message_user(
+                request,
+                _("案件 %(number)s 已%(action)s。")
+                % {"number": case.tracking_number, "action": TRANSITIONS[name].label},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(back)
+
+    def _transition_input(self, request, case: Case, name: str) -> tuple[str, dict]:
+        """The note and field changes a transition needs, or ValueError with what is missing."""
+        if name not in TRANSITIONS:
+            raise ValueError(_("未知的操作。"))
+        note = request.POST.get("note", "").strip()
+        asks = ASKS.get(name, (None, ""))[0]
+        if asks in ("result", "reason") and not note:
+            raise ValueError(_("请填写%(what)s。") % {"what": ASKS[name][1]})
+        if asks == "result":
+            return note, {"result": note}
+        if asks == "department":
+            department_id = request.POST.get("department", "")
+            if int(department_id or 0) not in directory.department_names(case.tenant_id):
+                raise ValueError(_("请选择本平台的一个部门。"))
+            return note, {"department_id": int(department_id)}
+        return note, {}
+
+    def add_note(self, request, case_id: int):
+        """内部备注: a timeline line for staff only, never shown to the citizen."""
+        back = reverse("admin:intake_case_change", args=[case_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        case = self._case_or_404(request, case_id)
+        text = request.POST.get("note", "").strip()[:2000]
+        if not text:
+            self.message_user(request, _("备注内容不能为空。"), messages.ERROR)
+        else:
+            record_note(case, action="note", note=text, by=request.user, public=False)
+            self.message_user(request, _("备注已保存（仅工作人员可见）。"), messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+    def has_sign_for_permission(self, request) -> bool:
+        staff = request_staff(request)
+        return staff is not None and staff.role == directory.Role.DEPARTMENT
+
+    @admin.action(description=gettext_lazy("签收所选案件"), permissions=["sign_for"])
+    def sign_for_selected(self, request, queryset) -> None:
+        signed, refused = [], []
+        for case in queryset.order_by("pk"):
+            try:
+                transition(case, "sign_for", by=request.user, note=_("批量签收"))
+            except (PermissionDenied, CaseConflict):
+                refused.append(case.tracking_number)
+            else:
+                signed.append(case.tracking_number)
+        if signed:
+            self.message_user(
+                request, _("已签收 %(n)d 件案件。") % {"n": len(signed)}, messages.SUCCESS
+            )
+        if refused:
+            self.message_user(
+                request,
+                _("%(n)d 件案件未签收（已被签收、不在待签收状态或不属于您的部门）：%(numbers)s")
+                % {"n": len(refused), "numbers": "、".join(refused[:20])},
+                messages.WARNING,
+            )
+
+    # --- export ----------------------------------------------------------------------------
+
+    def _filtered(self, request) -> QuerySet:
+        """The list exactly as the user filtered, searched and sorted it (and may see it)."""
+        return self.get_changelist_instance(request).queryset
+
+    def export_page(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        total = self._filtered(request).count()
+        query = request.GET.urlencode()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("导出案件"),
+            "total": total,
+            "total_display": number_format(total, force_grouping=True),
+            "xlsx_too_big": total > case_export.XLSX_MAX_ROWS,
+            "csv_url": f"{reverse('admin:intake_case_export_file', args=['csv'])}?{query}",
+            "xlsx_url": f"{reverse('admin:intake_case_export_file', args=['xlsx'])}?{query}",
+            "back_url": f"{reverse('admin:intake_case_changelist')}?{query}",
+        }
+        return TemplateResponse(request, "admin/intake/case/export.html", context)
+
+    def export_download(self, request, fmt: str):
+        if not self.has_view_permission(request) or fmt not in ("csv", "xlsx"):
+            raise PermissionDenied
+        queryset = self._filtered(request)
+        staff = request_staff(request)
+        tenant_id = staff.tenant_id if staff and not request.user.is_superuser else None
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                case_export.csv_lines(queryset, tenant_id), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
+            response["X-Export-Rows"] = str(queryset.count())
+            return response
+        return FileResponse(
+            case_export.xlsx_file(queryset, tenant_id),
+            as_attachment=True,
+            filename=f"cases-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+
+def colour_badge(colour: str) -> str:
+    if colour not in COLOURS:
+        return "—"
+    label, background = COLOURS[colour]
+    return format_html(
+        "<span class='deadline deadline-{}' style='display:inline-block;padding:1px 8px;"
+        "border-radius:9px;color:#fff;background:{}'>{}</span>",
+        colour,
+        background,
+        label,
+    )

@@ -1,0 +1,275 @@
+"""Reading cases for staff screens: the command room's lists and counts (指挥室大屏) and the
+case side of the monthly governance report (月度考核).
+
+Everything here reads one tenant's cases, named explicitly, and returns plain values — never
+model instances — so the pages can use them through `api.py`. Counts group in the database;
+a "township" (镇街) is the top of a case's region path.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
+
+from services.directory import api as directory
+
+from .models import Case, CaseEvent, Scenario
+from .states import CaseState
+
+SATISFIED_FROM = 4  # a rating of 4 or 5 counts as satisfied (满意)
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234: enough to recognise a caller, not enough to call them."""
+    digits = phone.removeprefix("+86") if phone.startswith("+86") else phone.lstrip("+")
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """One case as a line on the command-room screen. The description is citizen input:
+    pages must escape it (templates do; scripts set textContent)."""
+
+    id: int
+    tracking_number: str
+    scenario: str
+    township: str
+    place: str
+    department: str
+    state: str
+    state_label: str
+    phone: str  # masked
+    excerpt: str
+    created_at: dt.datetime
+    escalated: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "tracking_number": self.tracking_number,
+            "scenario": self.scenario,
+            "township": self.township,
+            "place": self.place,
+            "department": self.department,
+            "state": self.state,
+            "state_label": self.state_label,
+            "phone": self.phone,
+            "excerpt": self.excerpt,
+            "created_at": timezone.localtime(self.created_at).isoformat(),
+            "escalated": self.escalated,
+        }
+
+
+EXCERPT_LENGTH = 60
+
+
+def _cases(tenant_id: int):
+    with scopes_disabled():
+        return Case.objects.filter(tenant_id=tenant_id)
+
+
+def case_cards(
+    tenant_id: int,
+    *,
+    after_id: int | None = None,
+    ids: Any = None,
+    states: list[str] | None = None,
+    limit: int = 20,
+) -> list[CaseCard]:
+    """The tenant's cases, newest first: after an id (the live feed), among `ids` (a list or a
+    values_list subquery, e.g. the red deadlines), in `states` (the dispatch queue)."""
+    cases = _cases(tenant_id)
+    if after_id is not None:
+        cases = cases.filter(pk__gt=after_id)
+    if ids is not None:
+        cases = cases.filter(pk__in=ids)
+    if states:
+        cases = cases.filter(state__in=states)
+    rows = cases.select_related("scenario", "region", "department").order_by("-pk")[:limit]
+    towns = directory.townships(tenant_id)
+    labels = dict(CaseState.choices)
+    return [
+        CaseCard(
+            id=c.pk,
+            tracking_number=c.tracking_number,
+            scenario=c.scenario.name,
+            township=_township_name(towns, c.region.path if c.region else ""),
+            place=c.place_label,
+            department=c.department.name if c.department else "",
+            state=c.state,
+            state_label=str(labels.get(c.state, c.state)),
+            phone=mask_phone(c.reporter_phone) if c.reporter_phone else "",
+            excerpt=c.description[:EXCERPT_LENGTH],
+            created_at=c.created_at,
+            escalated=c.escalated,
+        )
+        for c in rows
+    ]
+
+
+def latest_case_id(tenant_id: int) -> int:
+    return _cases(tenant_id).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _township_name(towns: dict[int, str], path: str) -> str:
+    town = directory.township_of(path)
+    return towns.get(town, "") if town is not None else ""
+
+
+def _by_township(tenant_id: int, rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """(region path, n) rows folded into (township name, n), largest first."""
+    towns = directory.townships(tenant_id)
+    folded: Counter = Counter()
+    for path, n in rows:
+        folded[_township_name(towns, path or "") or _("未指定区域")] += n
+    return folded.most_common()
+
+
+def counts_since(tenant_id: int, since: dt.datetime) -> dict[str, list[tuple[str, int]]]:
+    """Cases received since `since`, counted by scenario, township and current state."""
+    cases = _cases(tenant_id).filter(created_at__gte=since).order_by()
+    by_scenario = cases.values_list("scenario__name").annotate(n=Count("pk"))
+    by_region = cases.values_list("region__path").annotate(n=Count("pk"))
+    by_state = dict(cases.values_list("state").annotate(n=Count("pk")))
+    return {
+        "scenario": sorted(by_scenario, key=lambda row: -row[1]),
+        "township": _by_township(tenant_id, list(by_region)),
+        "state": [
+            (str(label), by_state[value]) for value, label in CaseState.choices if value in by_state
+        ],
+    }
+
+
+def daily_counts_by_scenario(
+    tenant_id: int, first_day: dt.date, days: int
+) -> tuple[list[dt.date], dict[str, list[int]]]:
+    """Cases received per day (platform time zone) for `days` days from `first_day`, per scenario."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first_day, dt.time.min, tzinfo=tz)
+    end = start + dt.timedelta(days=days)
+    day_list = [first_day + dt.timedelta(days=i) for i in range(days)]
+    with scopes_disabled():
+        names = list(
+            Scenario.objects.filter(tenant_id=tenant_id)
+            .order_by("pk")
+            .values_list("name", flat=True)
+        )
+    series = {name: [0] * days for name in names}
+    rows = (
+        _cases(tenant_id)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values_list("day", "scenario__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for day, name, n in rows:
+        series.setdefault(name, [0] * days)[(day - first_day).days] += n
+    return day_list, series
+
+
+def satisfaction_by_township(
+    tenant_id: int, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """Average rating (1–5) of the cases closed in [start, end) with a rating, per township."""
+    closed = _closed_with_rating(tenant_id, start, end)
+    rows = closed.values_list("region__path").annotate(total=Count("pk"), avg=Avg("rating"))
+    towns = directory.townships(tenant_id)
+    folded: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+    for path, total, avg in rows:
+        name = _township_name(towns, path or "") or _("未指定区域")
+        folded[name][0] += total
+        folded[name][1] += avg * total
+    return [
+        {"township": name, "rated": total, "average": round(weighted / total, 2)}
+        for name, (total, weighted) in sorted(folded.items())
+    ]
+
+
+def _closed_with_rating(tenant_id: int, start: dt.datetime, end: dt.datetime):
+    with scopes_disabled():
+        closed_ids = CaseEvent.objects.filter(
+            case__tenant_id=tenant_id, action="close", at__gte=start, at__lt=end
+        ).values("case_id")
+    return _cases(tenant_id).filter(pk__in=closed_ids, rating__isnull=False).order_by()
+
+
+def monthly_case_figures(
+    tenant_id: int, start: dt.datetime, end: dt.datetime
+) -> dict[str, dict[int | None, dict[str, Any]]]:
+    """The case side of the monthly report, per department and per township id:
+    reopened (重办) in the month, and the satisfaction of the cases closed in the month —
+    rated, average rating, share satisfied (rating ≥ 4)."""
+    with scopes_disabled():
+        reopened = list(
+            CaseEvent.objects.filter(
+                case__tenant_id=tenant_id, action="reopen", at__gte=start, at__lt=end
+            ).values_list("case__department_id", "case__region__path")
+        )
+    rated = list(
+        _closed_with_rating(tenant_id, start, end).values_list(
+            "department_id", "region__path", "rating"
+        )
+    )
+    figures: dict[str, dict] = {"departments": {}, "townships": {}}
+
+    def row(kind: str, key) -> dict[str, Any]:
+        return figures[kind].setdefault(
+            key, {"reopened": 0, "rated": 0, "rating_sum": 0, "satisfied": 0}
+        )
+
+    for department_id, path in reopened:
+        row("departments", department_id)["reopened"] += 1
+        row("townships", directory.township_of(path or ""))["reopened"] += 1
+    for department_id, path, rating in rated:
+        for kind, key in (
+            ("departments", department_id),
+            ("townships", directory.township_of(path or "")),
+        ):
+            entry = row(kind, key)
+            entry["rated"] += 1
+            entry["rating_sum"] += rating
+            entry["satisfied"] += rating >= SATISFIED_FROM
+    for kind in figures.values():
+        for entry in kind.values():
+            rating_sum = entry.pop("rating_sum")
+            entry["average_rating"] = (
+                round(rating_sum / entry["rated"], 2) if entry["rated"] else None
+            )
+    return figures
+
+
+def open_case_count(tenant_id: int, state: str) -> int:
+    """How many of the tenant's cases are in `state` (small states: the dispatch queue)."""
+    return _cases(tenant_id).filter(state=state).count()
+
+
+def search_filter(term: str, phone_region: str) -> Q | None:
+    """What a staff search box term means: a tracking number, a phone number, or text.
+
+    Tracking numbers and phones match exactly (indexed); anything else searches the
+    description and place. None for an empty term.
+    """
+    from .forms import normalise_phone
+
+    term = term.strip()
+    if not term:
+        return None
+    compact = term.replace(" ", "")
+    if len(compact) == 12 and compact[6] == "-" and compact.replace("-", "").isdigit():
+        return Q(tracking_number=compact)
+    if sum(ch.isdigit() for ch in compact) >= 7 and set(compact) <= set("+0123456789-()"):
+        try:
+            return Q(reporter_phone=normalise_phone(compact, phone_region))
+        except ValidationError:  # not a valid phone number: search it as text
+            pass
+    return Q(description__icontains=term) | Q(place_label__icontains=term)
