@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import desk, views
+from . import dashboard, desk, views
 
 app_name = "frontend"
 urlpatterns = [
@@ -16,4 +16,13 @@ urlpatterns = [
     path("desk/new/<slug:scenario_code>/", desk.new_case, name="desk-new"),
     path("desk/slip/<int:case_id>/", desk.slip, name="desk-slip"),
     path("desk/lookup/", desk.lookup, name="desk-lookup"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/panels/", dashboard.dashboard_panels, name="dashboard-panels"),
+    path("dashboard/live.json", dashboard.dashboard_live, name="dashboard-live"),
+    path("dashboard/report/", dashboard.monthly_report, name="dashboard-report"),
+    path(
+        "dashboard/report.<str:fmt>",
+        dashboard.monthly_report_file,
+        name="dashboard-report-file",
+    ),
 ]

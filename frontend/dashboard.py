@@ -1,0 +1,181 @@
+"""The command-room screen (指挥室大屏) and the monthly report (月度考核): thin views.
+
+Only a tenant's dispatchers and administrators see them, always for their own tenant (the
+request runs in that tenant's scope, set by TenantScopeMiddleware).
+"""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from services.directory import api as directory
+from services.intake import api as intake
+
+from . import dashboard_data as data
+from .dashboard_live import layer_is_in_memory, may_watch
+
+# Seconds between the page's catch-up polls: often when pushes cannot reach this process.
+POLL_SECONDS_IN_MEMORY = 5
+POLL_SECONDS_WITH_PUSH = 30
+
+
+def command_room(view: Callable) -> Callable:
+    """Logged in, and a dispatcher or tenant administrator; the view gets their StaffInfo."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        staff = directory.staff_info(request.user)
+        if not may_watch(staff):
+            raise PermissionDenied(_("指挥室大屏仅对本平台的指挥室调度员和平台管理员开放。"))
+        return view(request, staff, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@command_room
+def dashboard(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
+    tenant = directory.get_tenant(staff.tenant_id)
+    context = {
+        "tenant": tenant,
+        "feed": data.feed(staff.tenant_id),
+        "latest_id": intake.latest_case_id(staff.tenant_id),
+        "poll_seconds": POLL_SECONDS_IN_MEMORY if layer_is_in_memory() else POLL_SECONDS_WITH_PUSH,
+        "charts": data.chart_svgs(staff.tenant_id),
+        **data.panels(staff.tenant_id),
+    }
+    return render(request, "frontend/dashboard.html", context)
+
+
+@require_GET
+@command_room
+def dashboard_panels(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
+    """The lists and counts alone, re-fetched by the page when cases arrive."""
+    return render(request, "frontend/dashboard_panels.html", data.panels(staff.tenant_id))
+
+
+@require_GET
+@command_room
+def dashboard_live(request: HttpRequest, staff: directory.StaffInfo) -> JsonResponse:
+    """New cases after `after` (the newest the page has): the page's catch-up poll."""
+    after = request.GET.get("after", "")
+    after_id = int(after) if after.isdigit() else None
+    cards = data.feed(staff.tenant_id, after_id)
+    return JsonResponse(
+        {
+            "cases": [card.as_json() for card in cards],
+            "latest": max([after_id or 0, *(card.id for card in cards)]),
+        }
+    )
+
+
+def _month(request: HttpRequest) -> tuple[int, int]:
+    today = timezone.localdate()
+    default = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    value = request.GET.get("month", default)
+    try:
+        year, month = (int(part) for part in value.split("-", 1))
+    except ValueError:
+        raise ValueError(_("月份格式应为 YYYY-MM，例如 2026-10。")) from None
+    return year, month
+
+
+@require_GET
+@command_room
+def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
+    try:
+        year, month = _month(request)
+        report = data.monthly_report(staff.tenant_id, year, month)
+    except ValueError as exc:
+        return render(
+            request,
+            "frontend/dashboard_report.html",
+            {"error": str(exc), "month_value": request.GET.get("month", "")},
+            status=400,
+        )
+    context = {
+        "report": report,
+        "columns": [label for _key, label in data.REPORT_COLUMNS],
+        "townships": data.report_table(report["townships"]),
+        "departments": data.report_table(report["departments"]),
+        "month_value": f"{year:04d}-{month:02d}",
+        "tenant": directory.get_tenant(staff.tenant_id),
+    }
+    return render(request, "frontend/dashboard_report.html", context)
+
+
+@require_GET
+@command_room
+def monthly_report_file(request: HttpRequest, staff: directory.StaffInfo, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    try:
+        year, month = _month(request)
+        report = data.monthly_report(staff.tenant_id, year, month)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    header = [label for _key, label in data.REPORT_COLUMNS]
+    sections = [
+        (_("镇街"), data.report_table(report["townships"])),
+        (_("部门"), data.report_table(report["departments"])),
+    ]
+    name = f"governance-{year:04d}-{month:02d}"
+    if fmt == "xlsx":
+        body = _xlsx(header, sections)
+        response = HttpResponse(
+            body,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    for title, rows in sections:
+        writer.writerow([title])
+        writer.writerow(header)
+        writer.writerows(_cells(row) for row in rows)
+        writer.writerow([])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _cells(row: list) -> list:
+    """Empty for unknown; names a spreadsheet would run as formulas kept as text."""
+    return [_cell(value) for value in row]
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+        return "'" + value
+    return value
+
+
+def _xlsx(header: list[str], sections: list[tuple[str, list[list]]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sections:
+        sheet = workbook.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(_cells(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
