@@ -155,7 +155,10 @@ def measure(case_count: int) -> dict[int, dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=200, help="cases routed per rule count")
+    parser.add_argument("--quick", action="store_true", help="50 cases per rule count (CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.cases = 50
     setup_django()
     from django.db import connection
 
