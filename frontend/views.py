@@ -107,15 +107,19 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
+    """满意度评价 from the SMS link: one tap on a rating, with an optional comment."""
     found = notify.survey_by_token(token)
     if found is None:
         raise Http404
-    error = ""
-    if request.method == "POST" and found.state == "open":
+    if request.method == "POST" and found.is_open:
         rating = request.POST.get("rating", "")
         if rating in {"1", "2", "3", "4", "5"}:
-            notify.answer_survey(found, int(rating), request.POST.get("comment", "")[:1000])
-            found = notify.survey_by_token(token)
-        else:
-            error = "请选择一个评价。"
-    return render(request, "frontend/survey.html", {"survey": found, "error": error})
+            notify.answer_survey_by_token(token, int(rating), request.POST.get("comment", ""))
+            return redirect("frontend:survey", token=token)  # a reload must not post again
+        context = {
+            "survey": found,
+            "error": _("请选择一个评价。"),
+            "comment": request.POST.get("comment", ""),
+        }
+        return render(request, "frontend/survey.html", context, status=400)
+    return render(request, "frontend/survey.html", {"survey": found})
