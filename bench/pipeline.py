@@ -1,0 +1,102 @@
+"""Scan-to-assignment: from a submission's response to its case being assigned by the routing
+worker, over a burst of submissions, and proof that none of them was lost.
+
+The server (daphne) and one routing worker (db_worker, polling every 0.3 s as in Procfile and
+k8s/) run as their own processes on one fresh database; 16 clients submit the burst.
+
+    .venv/bin/python -m bench.pipeline [--quick]
+"""
+
+import argparse
+import time
+
+from . import common
+
+CLIENTS = 16
+WAIT_SECONDS = 300
+
+
+def measure(quick: bool) -> dict:
+    burst = 200 if quick else 1000
+    url, env = common.prepare_database("ops_bench_pipeline")
+    token = common.entry_token(url)
+    with common.server(env) as base, common.worker(env, "routing"):
+        entry = f"{base}/c/{token}/"
+        common.log(f"burst of {burst} submissions from {CLIENTS} clients, routing worker running")
+        started = time.time()
+        result = common.submissions(entry, concurrency=CLIENTS, requests=burst)
+        answered = {loc.rstrip("/").rsplit("/", 1)[-1]: at for loc, at in result.locations}
+        keys = list(answered)
+        deadline = time.monotonic() + WAIT_SECONDS
+        assigned = 0
+        while time.monotonic() < deadline:
+            assigned = common.run_sql(
+                url,
+                "SELECT count(*) FROM intake_case WHERE access_key = ANY(%s) AND state = 'assigned'",
+                (keys,),
+            )[0][0]
+            if assigned == len(keys):
+                break
+            time.sleep(0.5)
+        drained_after = time.time() - started
+    stored = common.run_sql(
+        url, "SELECT count(*) FROM intake_case WHERE access_key = ANY(%s)", (keys,)
+    )[0][0]
+    assigned_at = dict(
+        common.run_sql(
+            url,
+            "SELECT c.access_key, min(e.at) FROM intake_case c"
+            " JOIN intake_caseevent e ON e.case_id = c.id"
+            " WHERE e.to_state = 'assigned' AND c.access_key = ANY(%s) GROUP BY c.access_key",
+            (keys,),
+        )
+    )
+    failed_tasks = common.run_sql(
+        url, "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'FAILED'"
+    )[0][0]
+    delays = [assigned_at[k].timestamp() - answered[k] for k in keys if k in assigned_at]
+    return {
+        "burst": burst,
+        "answered": len(result.latencies),
+        "errors": result.errors,
+        "distinct_cases": len(keys),
+        "stored": stored,
+        "assigned": assigned,
+        "failed_tasks": failed_tasks,
+        "submit_seconds": result.elapsed,
+        "drained_after": drained_after,
+        "delays": delays,
+        "lost": burst - assigned,
+    }
+
+
+def report(data: dict) -> str:
+    delays = data["delays"]
+    pct = {q: common.percentile(delays, q) for q in (50, 99)}
+    verdict = (
+        "**none lost**"
+        if data["lost"] == 0 and data["failed_tasks"] == 0
+        else f"**{data['lost']} LOST or unassigned, {data['failed_tasks']} failed tasks**"
+    )
+    return "\n".join(
+        [
+            f"- burst: {data['burst']} submissions from {CLIENTS} clients in {data['submit_seconds']:.1f} s"
+            f" ({data['answered'] / data['submit_seconds']:.0f}/s); answered 302: {data['answered']};"
+            f" errors: {data['errors'] or 'none'}",
+            f"- stored: {data['stored']} distinct cases, assigned: {data['assigned']}; {verdict};"
+            f" every case assigned {data['drained_after']:.1f} s after the burst began",
+            f"- response → assigned: p50 **{pct[50]:.2f} s**, p99 **{pct[99]:.2f} s**,"
+            f" max {max(delays, default=float('nan')):.2f} s (one routing worker; a burst queues behind it)",
+            f"- rates in this run: submissions {data['answered'] / data['submit_seconds']:.0f}/s,"
+            f" routing {data['assigned'] / data['drained_after']:.0f} cases/s end to end"
+            f" (ratio {data['assigned'] / data['drained_after'] / (data['answered'] / data['submit_seconds']):.2f})",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    data = measure(parser.parse_args().quick)
+    print(report(data))
+    raise SystemExit(1 if data["lost"] else 0)
