@@ -167,6 +167,12 @@ def test_photos_are_served_only_to_staff_of_the_cases_tenant(
     client.force_login(user_named("education"))  # same county, a department not handling it
     assert client.get(full).status_code == 404
 
+    from django.contrib.auth import get_user_model
+
+    operator = get_user_model().objects.create_superuser("operator", password=PASSWORD)
+    client.force_login(operator)  # the platform operator sees what the admin shows them
+    assert client.get(full).status_code == 200
+
     client.force_login(user_named("dispatcher"))
     response = client.get(thumb)
     assert response.status_code == 200
