@@ -294,6 +294,9 @@ LOGGING = ops_logging_config(
 # /metrics asks for `Authorization: Bearer $METRICS_TOKEN` when it is set (it is, in k8s/).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_STATE_TTL = float(os.environ.get("METRICS_STATE_TTL", "15"))
+# Finished task rows are pruned hourly (ops/housekeeping.py) after these many days.
+TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TASK_RESULTS_KEEP_DAYS", "7"))
+TASK_FAILURES_KEEP_DAYS = int(os.environ.get("TASK_FAILURES_KEEP_DAYS", "30"))
 # The ingress terminates TLS and says so in X-Forwarded-Proto; only trust that behind one.
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

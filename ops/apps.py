@@ -6,6 +6,6 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from . import tasklog
+        from . import housekeeping, tasklog  # noqa: F401  (housekeeping registers its periodic task)
 
         tasklog.connect()

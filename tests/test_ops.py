@@ -162,6 +162,16 @@ def test_metrics_count_submissions_queues_and_requests(demo, client, drain):
     with time_machine.travel(timezone.now() + timedelta(days=60)):
         assert scrape(client)[overdue] == routed[overdue] + 1
 
+    def sms(samples: dict) -> float:
+        return sum(
+            value
+            for (name, labels), value in samples.items()
+            if name == "gongzhima_sms_messages" and ("tenant", demo.slug) in labels
+        )
+
+    drain("notify")  # the receipt SMS to the reporter, at least
+    assert sms(scrape(client)) > sms(before)
+
 
 @pytest.mark.django_db
 def test_metrics_need_the_bearer_token_when_one_is_set(client, settings):
