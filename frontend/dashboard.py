@@ -126,7 +126,7 @@ def monthly_report_file(request: HttpRequest, staff: directory.StaffInfo, fmt: s
         report = data.monthly_report(staff.tenant_id, year, month)
     except ValueError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    header = [label for _key, label in data.REPORT_COLUMNS]
+    header = [str(label) for _key, label in data.REPORT_COLUMNS]
     sections = [
         (_("镇街"), data.report_table(report["townships"])),
         (_("部门"), data.report_table(report["departments"])),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 PALETTE = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457", "#5d4037", "#546e7a")
 
@@ -94,7 +95,7 @@ def stacked_days(title: str, days: Sequence[dt.date], series: dict[str, list[int
 def horizontal_bars(
     title: str, items: Sequence[tuple[str, float | None]], *, scale: float, unit: str = ""
 ) -> SafeString:
-    """One labelled bar per item, its length value/scale; None shows as "暂无数据"."""
+    """One labelled bar per item, its length value/scale; None shows as "no data yet"."""
     row, label_w, width = 26, 150, 720
     height = max(len(items), 1) * row + 8
     bar_w = width - label_w - 70
@@ -112,7 +113,10 @@ def horizontal_bars(
         if value is None:
             parts.append(
                 format_html(
-                    '<text x="{}" y="{}" class="muted">暂无数据</text>', label_w + 4, y + 16
+                    '<text x="{}" y="{}" class="muted">{}</text>',
+                    label_w + 4,
+                    y + 16,
+                    _("暂无数据"),
                 )
             )
             continue
@@ -132,7 +136,7 @@ def horizontal_bars(
             )
         )
     if not items:
-        parts.append(format_html('<text x="8" y="20" class="muted">{}</text>', "暂无数据"))
+        parts.append(format_html('<text x="8" y="20" class="muted">{}</text>', _("暂无数据")))
     return _svg(width, height, title, mark_safe("".join(parts)))  # noqa: S308  (format_html output)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from services.directory import api as directory
 from services.intake import api as intake
@@ -58,7 +59,11 @@ def panels(tenant_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     }
 
 
-COUNT_TITLES = (("scenario", "按场景"), ("township", "按镇街"), ("state", "按状态"))
+COUNT_TITLES = (
+    ("scenario", _lazy("按场景")),
+    ("township", _lazy("按镇街")),
+    ("state", _lazy("按状态")),
+)
 
 
 def count_tables(today: dict, month: dict) -> list[tuple[str, list[tuple[str, int, int]]]]:
@@ -67,7 +72,7 @@ def count_tables(today: dict, month: dict) -> list[tuple[str, list[tuple[str, in
     for key, title in COUNT_TITLES:
         today_counts = dict(today[key])
         rows = [(label, today_counts.get(label, 0), n) for label, n in month[key]]
-        tables.append((_(title), rows))
+        tables.append((str(title), rows))
     return tables
 
 
@@ -217,21 +222,21 @@ def monthly_report(tenant_id: int, year: int, month: int) -> dict[str, Any]:
 
 
 REPORT_COLUMNS = [
-    ("rank", "排名"),
-    ("name", "名称"),
-    ("index", "综合指数"),
-    ("received", "受理量"),
-    ("signed_on_time", "按时签收"),
-    ("resolved", "办结量"),
-    ("resolved_on_time", "按时办结"),
-    ("on_time_rate", "按时办结率%"),
-    ("returned", "退回"),
-    ("reopened", "重办"),
-    ("rated", "评价数"),
-    ("average_rating", "平均评分"),
-    ("satisfied_rate", "满意率%"),
-    ("avg_handling_hours", "平均办理时长(小时)"),
-    ("p90_handling_hours", "90%办结时长(小时)"),
+    ("rank", _lazy("排名")),
+    ("name", _lazy("名称")),
+    ("index", _lazy("综合指数")),
+    ("received", _lazy("受理量")),
+    ("signed_on_time", _lazy("按时签收")),
+    ("resolved", _lazy("办结量")),
+    ("resolved_on_time", _lazy("按时办结")),
+    ("on_time_rate", _lazy("按时办结率%")),
+    ("returned", _lazy("退回")),
+    ("reopened", _lazy("重办")),
+    ("rated", _lazy("评价数")),
+    ("average_rating", _lazy("平均评分")),
+    ("satisfied_rate", _lazy("满意率%")),
+    ("avg_handling_hours", _lazy("平均办理时长(小时)")),
+    ("p90_handling_hours", _lazy("90%办结时长(小时)")),
 ]
 
 

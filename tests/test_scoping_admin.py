@@ -14,12 +14,14 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from services.directory.admin_site import tenant_path
+from services.intake import api as intake
+from services.routing import api as routing
 
 from .helpers import case_model
-from .staff_world import ROLES, build_county, case
+from .staff_world import ROLES, build_county, case, medical_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -189,3 +191,55 @@ def test_platform_models_are_the_operators_alone(counties):
         for model in platform:
             url = admin_url(model, "changelist")
             assert client.get(url).status_code == 403, (role, url)
+
+
+def rows_about_case(case_id: int) -> list[tuple[type, object]]:
+    """Every registered model's rows that belong to one case (the case, its timeline,
+    deadlines, extension requests, messages …), found by a `case` or `case_id` field."""
+    found = []
+    with scopes_disabled():
+        for model in admin.site._registry:
+            names = {f.name for f in model._meta.concrete_fields}
+            if model._meta.label_lower == "intake.case":
+                lookup = {"pk": case_id}
+            elif "case" in names or "case_id" in names:
+                lookup = {"case_id": case_id}
+            else:
+                continue
+            found += [(model, row) for row in model._base_manager.filter(**lookup)]
+    return found
+
+
+def test_every_admin_page_about_another_departments_case_is_closed(counties):
+    """County A's medical-insurance case is the medical bureau's alone: labour staff (and
+    their head) reach none of its rows, whatever admin lists them."""
+    a, _b = counties
+    medical_case = a.routed("medical_insurance", **medical_form())
+    medical = a.user("medical")
+    intake.take_transition(medical_case.pk, "sign_for", medical)
+    with scope(tenant=a.tenant.pk):  # as the admin's request would be
+        routing.request_extension(
+            medical_case.pk,
+            medical,
+            phase="resolve",
+            amount=2,
+            unit="days",
+            reason="需调取就诊记录",
+        )
+    found = rows_about_case(medical_case.pk)
+    labels = {m._meta.label_lower for m, _ in found}
+    assert {"intake.case", "routing.deadlineextension"} <= labels, labels
+
+    medical_client = a.client("medical")  # the handling department does see them
+    assert medical_client.get(admin_url(case_model(), "change", medical_case.pk)).status_code == 200
+    for role in ("labour", "labour-head"):
+        client = a.client(role)
+        for model, row in found:
+            response = client.get(admin_url(model, "changelist"))
+            if response.status_code == 200:
+                assert admin_url(model, "change", row.pk) not in response.content.decode(), (
+                    role,
+                    model,
+                )
+            change = admin_url(model, "change", row.pk)
+            assert client.get(change).status_code in (302, 403, 404), (role, change)

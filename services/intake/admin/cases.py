@@ -81,7 +81,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: COUNT_CAP + 1].count()
+        # Unordered: any COUNT_CAP + 1 matching rows will do, so the database may stop at the
+        # first ones any index gives it instead of sorting the whole match.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
 
 class CaseChangeList(ChangeList):
