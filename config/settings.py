@@ -163,7 +163,8 @@ else:
 # --- Background tasks -----------------------------------------------------------------------
 # One queue per service so each worker scales on its own. Swapping the backend for a
 # broker-backed one is a settings change: services/eventbus enqueues through django_tasks.
-TASK_QUEUES = ["default", "intake", "routing", "notify", "dashboard"]
+# "deadlines": routing's bookkeeping of assigned cases, apart so it never delays routing itself.
+TASK_QUEUES = ["default", "intake", "routing", "deadlines", "notify", "dashboard"]
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),

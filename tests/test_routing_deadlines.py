@@ -45,7 +45,7 @@ def overdue_events(case_id: int) -> list[dict]:
 def run_scheduled_check() -> None:
     """What production does: the scheduler enqueues, the routing worker runs."""
     call_command("scheduler", "--once", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    run_worker("routing")
+    run_worker("routing", "deadlines")
 
 
 def colour(world, case_id: int) -> str | None:
@@ -121,7 +121,7 @@ def test_signing_stops_the_sign_clock_and_an_overdue_resolution_escalates_on_its
         clock.move_to(at(3, 2, 14))  # signed late, after an escalation
         run_scheduled_check()
         intake.take_transition(case.pk, "sign_for", clerk)
-        run_worker("routing")
+        run_worker("routing", "deadlines")
         assert colour(world, case.pk) == "green", "now timed by the resolve deadline"
 
         clock.move_to(at(3, 4, 11))  # less than a quarter of 26.5 working hours left
@@ -133,7 +133,7 @@ def test_signing_stops_the_sign_clock_and_an_overdue_resolution_escalates_on_its
 
         clock.move_to(at(3, 5, 9))
         intake.take_transition(case.pk, "resolve", clerk, "已处理。", result="已处理。")
-        run_worker("routing")
+        run_worker("routing", "deadlines")
         assert colour(world, case.pk) is None, "a resolved case has no running deadline"
         assert in_colour(world, "red") == []
 
@@ -213,7 +213,7 @@ def test_extension_requested_by_staff_and_approved_by_a_dispatcher(policy_world)
     with time_machine.travel(at(3, 2, 9), tick=False) as clock:
         case = world.route()
         intake.take_transition(case.pk, "sign_for", clerk)
-        run_worker("routing")
+        run_worker("routing", "deadlines")
         with scope(tenant=world.tenant.pk):
             from django.core.exceptions import PermissionDenied
 
@@ -249,7 +249,7 @@ def test_reopening_gives_a_fresh_resolve_period_and_invalidating_ends_the_clock(
         case = world.route()
         intake.take_transition(case.pk, "sign_for", clerk)
         intake.take_transition(case.pk, "resolve", clerk, "已处理。", result="已处理。")
-        run_worker("routing")
+        run_worker("routing", "deadlines")
         assert colour(world, case.pk) is None
 
         clock.move_to(at(3, 9, 9))  # the citizen is dissatisfied a week later (重办)
@@ -264,7 +264,7 @@ def test_reopening_gives_a_fresh_resolve_period_and_invalidating_ends_the_clock(
 
         other = world.route()
         intake.take_transition(other.pk, "invalidate", dispatcher, "重复举报。")
-        run_worker("routing")
+        run_worker("routing", "deadlines")
         assert colour(world, other.pk) is None, "a closed case has no running deadline"
         with scopes_disabled():
             assert not CaseDeadline.objects.get(case_id=other.pk).current
@@ -277,7 +277,7 @@ def test_the_demo_routes_group_wage_arrears_with_co_handling_and_a_short_deadlin
         snapshot = intake.submit_via_entry_point(
             entry_token(demo.pk, "欠薪"), wage_arrears_form(workers_affected="25")
         )
-        run_worker("routing")
+        run_worker("routing", "deadlines")
     with scopes_disabled():
         deadline = CaseDeadline.objects.get(case_id=snapshot.id)
         xinhe = deadline.department.__class__.objects.get(tenant=demo, code="xinhe_social")

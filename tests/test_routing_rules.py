@@ -126,7 +126,7 @@ def test_a_returned_case_never_goes_back_by_the_same_rule(world):
     assert case.department.code == "labour"
 
     intake.take_transition(case.pk, "return_case", labour, "不属于本部门职责。")
-    run_worker("routing")
+    run_worker("routing", "deadlines")
     case = world.case(case.pk)
     assert (case.state, case.department.code) == ("assigned", "xinhe_social")
     with scope(tenant=world.tenant.pk):
@@ -135,7 +135,7 @@ def test_a_returned_case_never_goes_back_by_the_same_rule(world):
         )
 
     intake.take_transition(case.pk, "return_case", xinhe, "应由市级部门处理。")
-    run_worker("routing")
+    run_worker("routing", "deadlines")
     case = world.case(case.pk)
     assert case.state == "needs_dispatch", "both rules were returned: manual dispatch"
 
@@ -177,7 +177,7 @@ def test_no_match_waits_for_a_dispatcher_who_assigns_by_hand(world):
 
     dispatcher = world.staff("duty_dispatcher", directory.Role.DISPATCHER)
     intake.assign(case.pk, world.departments["xinhe_social"].pk, "人工派单。", by=dispatcher)
-    run_worker("routing")
+    run_worker("routing", "deadlines")
     case = world.case(case.pk)
     assert (case.state, case.department.code) == ("assigned", "xinhe_social")
     assert [a for a, _n in timeline(case)] == ["submit", "hold_for_dispatch", "dispatch"]

@@ -28,7 +28,7 @@ def act(clock, when, case_id, name, user, note="") -> None:
     clock.move_to(when)
     changes = {"result": note} if name == "resolve" else {}
     intake.take_transition(case_id, name, user, note, **changes)
-    run_worker("routing")
+    run_worker("routing", "deadlines")
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ class World:
 
     def route(self, **overrides) -> "object":
         case_id = self.submit(**overrides)
-        run_worker("routing")
+        run_worker("routing", "deadlines")
         return self.case(case_id)
 
     def case(self, case_id: int):

@@ -119,7 +119,7 @@ def follow_assignment(case_id: int, at: datetime) -> CaseDeadline | None:
     """
     case = intake.get_case(case_id)
     if case.state not in OPEN_ASSIGNED or case.department_id is None:
-        logger.info("No deadline for case %s: state %s", case_id, case.state)
+        logger.debug("No deadline for case %s: state %s", case_id, case.state)
         return None
     current = current_deadline(case_id)
     if current is not None and current.department_id == case.department_id:

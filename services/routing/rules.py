@@ -5,6 +5,7 @@ the rule table changes (one indexed aggregate query tells), so routing a case co
 in-memory values however many rules there are.
 """
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from .conditions import FieldCondition, from_data
 from .models import RoutingRule
+
+logger = logging.getLogger(__name__)
 
 
 class Routable(Protocol):
@@ -165,6 +168,7 @@ def active_rules(tenant_id: int) -> list[CompiledRule]:
     rules = load_rules(tenant_id)
     with _cache_lock:
         _cache[tenant_id] = (fingerprint, rules)
+    logger.info("Loaded %d active routing rules of tenant %s", len(rules), tenant_id)
     return rules
 
 

@@ -60,7 +60,8 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
             rule_id=rule.pk,
             rule_policy_id=rule.policy_id,
         )
-        logger.info(
+        # DEBUG: one line per case is noise at volume (the decision row is the record).
+        logger.debug(
             "Case %s (tenant %s) routed by rule %s to department %s",
             case_id,
             case.tenant_id,

@@ -1,4 +1,4 @@
-"""Routing's periodic work, enqueued by `manage.py scheduler` and run by the routing worker."""
+"""Routing's periodic work, enqueued by `manage.py scheduler`, run by the deadlines worker."""
 
 from django_tasks import task
 
@@ -7,10 +7,11 @@ from services.eventbus import periodic
 from .escalation import escalate_overdue
 
 CHECK_EVERY_MINUTES = 5
+QUEUE = "deadlines"  # routing's bookkeeping queue (see handlers)
 
 
 @periodic.every(minutes=CHECK_EVERY_MINUTES)
-@task(queue_name="routing")
+@task(queue_name=QUEUE)
 def check_deadlines() -> int:
     """超期检查: escalates cases whose deadline turned red since the last run."""
     return escalate_overdue()
