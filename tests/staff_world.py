@@ -51,8 +51,10 @@ class County:
         return intake.submit_via_entry_point(self.tokens[scenario], data).id
 
     def routed(self, scenario: str = "wage_arrears", **overrides):
+        """A submitted case after the routing worker, and the deadlines worker it feeds."""
         case_id = self.submit(scenario, **overrides)
         run_worker("routing")
+        run_worker("deadlines")
         return case(case_id)
 
 

@@ -85,6 +85,7 @@ def test_the_monthly_report_ranks_townships_and_departments(counties):
     labour = a.user("labour")
     intake.take_transition(resolved.pk, "sign_for", labour)
     intake.take_transition(resolved.pk, "resolve", labour, result="已结清")
+    run_worker("deadlines")  # routing records the resolution against the deadline
     b.routed()
     month = timezone.localdate().strftime("%Y-%m")
     client = a.client("dispatcher")
@@ -133,7 +134,7 @@ def test_satisfaction_and_reopens_reach_the_report(counties, sms_outbox):
         intake.take_transition(done.pk, "resolve", labour, result="再次处理")
         apply_survey_answer(done.pk, 5, "满意", satisfied=True)  # closes
     assert case(done.pk).state == "closed"
-    run_worker("routing")
+    run_worker("deadlines")
     month = timezone.localdate().strftime("%Y-%m")
     response = a.client("admin").get(
         reverse("frontend:dashboard-report-file", args=["csv"]), {"month": month}

@@ -67,6 +67,7 @@ def test_submission_is_routed_handled_surveyed_and_closed(
     # The event was stored with the case: one task per subscriber, on each service's queue.
     # (intake: the possible-duplicate check.)
     assert sorted(DBTaskResult.objects.values_list("queue_name", flat=True)) == [
+        "dashboard",
         "intake",
         "notify",
         "routing",
