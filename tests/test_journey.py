@@ -5,6 +5,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 from django_tasks_db.models import DBTaskResult
 
+from services import eventbus
 from services.intake.models import Case
 
 from .helpers import entry_token, post_signed, wage_arrears_form
@@ -25,11 +26,17 @@ def _submit(client, tenant) -> Case:
     return case
 
 
+def _press(client, case: Case, name: str, note: str = "") -> None:
+    """Presses a transition button on the case page, as the page it was shown on would."""
+    version = _refresh(case).updated_at.isoformat()
+    url = reverse("admin:intake_case_transition", args=[case.pk, name])
+    assert client.post(url, {"note": note, "version": version}).status_code == 302
+
+
 def _sign_and_resolve(client, user_named, case: Case, result: str) -> None:
     client.force_login(user_named("labour"))
-    for name, note in (("sign_for", ""), ("resolve", result)):
-        url = reverse("admin:intake_case_transition", args=[case.pk, name])
-        assert client.post(url, {"note": note}).status_code == 302
+    _press(client, case, "sign_for")
+    _press(client, case, "resolve", result)
     client.logout()
 
 
@@ -64,14 +71,11 @@ def test_submission_is_routed_handled_surveyed_and_closed(
         "months_owed": 3,
         "workers_affected": 4,
     }
-    # The event was stored with the case: one task per subscriber, on each service's queue.
-    # (intake: the possible-duplicate check.)
-    assert sorted(DBTaskResult.objects.values_list("queue_name", flat=True)) == [
-        "dashboard",
-        "intake",
-        "notify",
-        "routing",
-    ]
+    # The event was stored with the case: a task per subscriber, on each service's own queue
+    # (routing assigns, notify sends the receipt, intake checks for duplicates, the dashboard).
+    queues = list(DBTaskResult.objects.values_list("queue_name", flat=True))
+    assert len(queues) == len(eventbus.subscribers("case.submitted"))
+    assert {"routing", "notify", "intake"} <= set(queues)
 
     receipt = client.get(f"/r/{case.access_key}/")
     assert case.tracking_number in receipt.content.decode()
@@ -124,8 +128,7 @@ def test_dissatisfied_reopens_once_then_escalates(client, demo, drain, sms_outbo
     assert (case.state, case.reopen_count, case.rating) == ("in_progress", 1, 4)
 
     client.force_login(user_named("labour"))
-    url = reverse("admin:intake_case_transition", args=[case.pk, "resolve"])
-    client.post(url, {"note": "工资已全部结清。"})
+    _press(client, case, "resolve", "工资已全部结清。")
     client.logout()
     drain("notify")
     assert _reply(client, "５", "SM0102").status_code == 200

@@ -94,6 +94,11 @@ def subscribe(event: str, *, queue: str, max_attempts: int = MAX_ATTEMPTS):
     return decorator
 
 
+def subscribers(event: str) -> list:
+    """The tasks that run for `event`, one per subscribing handler."""
+    return list(_subscribers.get(event, ()))
+
+
 def publish(event: str, payload: Payload) -> None:
     """Announces `event`; call it inside the transaction that made the change.
 
@@ -101,16 +106,16 @@ def publish(event: str, payload: Payload) -> None:
     """
     if "tenant_id" not in payload:
         raise ValueError(f"Event {event} must carry tenant_id: {payload}")
-    subscribers = list(_subscribers.get(event, ()))
-    if not subscribers:
+    handlers = subscribers(event)
+    if not handlers:
         logger.debug("No subscriber for %s", event)
 
     # Captured now: a broker-backed backend enqueues on commit, maybe outside the request.
     trace = _trace(log_context.current_request_id())
 
     def enqueue_all() -> None:
-        for subscriber in subscribers:
-            subscriber.enqueue(event, payload, **trace)
+        for handler in handlers:
+            handler.enqueue(event, payload, **trace)
 
     if isinstance(task_backends["default"], DatabaseBackend):
         enqueue_all()
