@@ -48,18 +48,16 @@ class JsonLogFormatter(JsonFormatter):
                 log_record.pop(key, None)
 
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"
+# Text stays the bare message it always was (what `make run` and tests print); the context
+# (request id, task) is in the JSON lines, and in `%(context)s` for a format that wants it.
+TEXT_FORMAT = "%(message)s"
 
 
 def logging_config(fmt: str, level: str) -> dict:
     """The LOGGING setting: `fmt` is "json" or "text"."""
     if fmt not in {"json", "text"}:
         raise ValueError(f"LOG_FORMAT must be json or text, not {fmt!r}")
-    formatter = (
-        {"()": "ops.logs.JsonLogFormatter"}
-        if fmt == "json"
-        else {"format": TEXT_FORMAT}
-    )
+    formatter = {"()": "ops.logs.JsonLogFormatter"} if fmt == "json" else {"format": TEXT_FORMAT}
     return {
         "version": 1,
         "disable_existing_loggers": False,
