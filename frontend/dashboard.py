@@ -11,7 +11,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -38,7 +37,12 @@ def command_room(view: Callable) -> Callable:
             return redirect_to_login(request.get_full_path())
         staff = directory.staff_info(request.user)
         if not may_watch(staff):
-            raise PermissionDenied(_("指挥室大屏仅对本平台的指挥室调度员和平台管理员开放。"))
+            return render(
+                request,
+                "frontend/dashboard_denied.html",
+                {"message": _("指挥室大屏和月度考核仅对本平台的指挥室调度员和平台管理员开放。")},
+                status=403,
+            )
         return view(request, staff, *args, **kwargs)
 
     return wrapper

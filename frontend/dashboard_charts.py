@@ -47,7 +47,7 @@ def stacked_days(title: str, days: Sequence[dt.date], series: dict[str, list[int
                 _n(y),
                 left - 4,
                 _n(y + 4),
-                round(peak * frac),
+                _number(peak * frac),
             )
         )
     for i, day in enumerate(days):

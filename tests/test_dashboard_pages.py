@@ -34,8 +34,15 @@ def test_only_the_command_room_and_administrators_open_it(client, counties):
     response = client.get(DASHBOARD)
     assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
     for role, status in (("dispatcher", 200), ("admin", 200), ("labour", 403), ("desk", 403)):
-        assert a.client(role).get(DASHBOARD).status_code == status, role
-        assert a.client(role).get(reverse("frontend:dashboard-live")).status_code == status, role
+        for url in (
+            DASHBOARD,
+            reverse("frontend:dashboard-live"),
+            reverse("frontend:dashboard-report"),
+        ):
+            response = a.client(role).get(url)
+            assert response.status_code == status, (role, url)
+            if status == 403:
+                assert "仅对本平台的指挥室调度员和平台管理员开放" in response.content.decode()
 
 
 def test_the_screen_shows_the_queue_deadlines_counts_and_charts_of_its_county(counties):

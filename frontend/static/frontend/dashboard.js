@@ -89,7 +89,8 @@
     const socket = new WebSocket(`${scheme}://${location.host}${body.dataset.socketPath}`);
     socket.addEventListener("open", () => {
       retry = 1;
-      setStatus("live", "实时");
+      // A short poll interval means the server cannot push across processes (no Redis).
+      setStatus("live", pollSeconds <= 5 ? `已连接（每 ${pollSeconds} 秒刷新）` : "实时");
     });
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
