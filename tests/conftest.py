@@ -103,3 +103,8 @@ def browser_page(live_server):
         yield page
         context.close()
         browser.close()
+        # Inside Playwright's loop Django keeps separate connections; give them back now,
+        # or a later test finds one the database has meanwhile dropped.
+        from django.db import connections
+
+        connections.close_all()

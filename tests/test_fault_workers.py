@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,8 +51,10 @@ def _start_worker(queue: str, **env: str) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env=_worker_env(**env),
+        # A file, not a pipe: nobody reads the worker's log while it runs, and a full pipe
+        # would block the worker mid-burst.
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=tempfile.TemporaryFile(),
     )
 
 
