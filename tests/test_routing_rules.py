@@ -211,3 +211,19 @@ def test_editing_a_rule_reaches_the_cached_rule_list(world):
     with scope(tenant=world.tenant.pk):
         RoutingRule.objects.filter(pk=rule.pk).delete()
     assert world.route().state == "needs_dispatch"
+
+
+def test_a_rule_can_raise_the_priority_of_what_it_routes(world):
+    world.replace_rules(
+        {
+            "department": "labour",
+            "name": "群体欠薪",
+            "set_priority": 1,
+            "field_conditions": [{"field": "workers_affected", "op": ">=", "value": 10}],
+        },
+        {"department": "xinhe_social", "name": "其他欠薪"},
+    )
+    group = world.route(workers_affected="12")
+    single = world.route(workers_affected="2")
+    assert (group.department.code, group.priority) == ("labour", 1)
+    assert (single.department.code, single.priority) == ("xinhe_social", 0)

@@ -102,10 +102,14 @@ def subscribers(event: str) -> list:
 def publish(event: str, payload: Payload) -> None:
     """Announces `event`; call it inside the transaction that made the change.
 
-    Every payload names its `tenant_id`: subscribers run scoped to that tenant.
+    Every payload names its `tenant_id`: subscribers run scoped to that tenant. Publishing
+    stamps it with "at", the time of the change, unless the caller did.
     """
     if "tenant_id" not in payload:
         raise ValueError(f"Event {event} must carry tenant_id: {payload}")
+    # When the change happened, for subscribers that keep time (deadlines, statistics): the
+    # task may run much later than the change.
+    payload = {"at": timezone.now().isoformat(), **payload}
     handlers = subscribers(event)
     if not handlers:
         logger.debug("No subscriber for %s", event)

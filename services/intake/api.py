@@ -287,12 +287,18 @@ def cases_by_phone(user, raw_phone: str) -> list[CaseSnapshot]:
     return [_snapshot(c) for c in access.cases_by_phone(access.intake_staff(user), raw_phone)]
 
 
-def assign(case_id: int, department_id: int, note: str, *, by=None) -> CaseSnapshot:
-    """分拨 by the system (a rule) or 派单/改派 by a dispatcher (`by`)."""
+def assign(
+    case_id: int, department_id: int, note: str, *, by=None, priority: int | None = None
+) -> CaseSnapshot:
+    """分拨 by the system (a rule) or 派单/改派 by a dispatcher (`by`); a rule may also set the
+    case's priority (e.g. a group wage-arrears case becomes urgent)."""
+    changes = {"department_id": department_id}
+    if priority is not None:
+        changes["priority"] = priority
     with transaction.atomic():
         case = _load(case_id)
         name = {"submitted": "route", "needs_dispatch": "dispatch"}.get(case.state, "reassign")
-        transition(case, name, by=by, note=note, department_id=department_id)
+        transition(case, name, by=by, note=note, **changes)
     return get_case(case_id)
 
 

@@ -47,7 +47,9 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
                 case_id=case_id,
                 outcome=RoutingDecision.Outcome.NO_MATCH,
             )
-        intake.assign(case_id, rule.department_id, _assignment_note(rule))
+        intake.assign(
+            case_id, rule.department_id, _assignment_note(rule), priority=rule.set_priority
+        )
         CaseCoHandler.objects.bulk_create(
             CaseCoHandler(
                 tenant_id=case.tenant_id, case_id=case_id, department_id=d, rule_id=rule.pk
