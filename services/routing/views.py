@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -17,6 +18,39 @@ class MonthQuery(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
     month = serializers.IntegerField(min_value=1, max_value=12, required=False)
     tenant = serializers.IntegerField(min_value=1, required=False)
+
+
+class FiguresSerializer(serializers.Serializer):
+    """The schema of stats.metrics(); documentation only (the view returns the dict as is)."""
+
+    received = serializers.IntegerField()
+    signed_on_time = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    resolved_on_time = serializers.IntegerField()
+    returned = serializers.IntegerField()
+    avg_handling_hours = serializers.FloatField(allow_null=True)
+    p90_handling_hours = serializers.FloatField(allow_null=True)
+
+
+class DepartmentFiguresSerializer(FiguresSerializer):
+    department_id = serializers.IntegerField()
+    department_name = serializers.CharField()
+
+
+class RegionFiguresSerializer(FiguresSerializer):
+    region_id = serializers.IntegerField(allow_null=True)
+    region_name = serializers.CharField()
+
+
+class MonthlyStatsSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    month = serializers.IntegerField()
+    departments = DepartmentFiguresSerializer(many=True)
+    regions = RegionFiguresSerializer(many=True)
+
+
+class StatsRefusalSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class CommandRoomOnly(permissions.BasePermission):
@@ -38,6 +72,12 @@ class MonthlyStatsView(APIView):
 
     permission_classes = [permissions.IsAuthenticated, CommandRoomOnly]
 
+    @extend_schema(
+        operation_id="routing_monthly_stats",
+        parameters=[MonthQuery],
+        responses={200: MonthlyStatsSerializer, 400: dict, 403: StatsRefusalSerializer},
+        tags=["staff"],
+    )
     def get(self, request: Request) -> Response:
         query = MonthQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

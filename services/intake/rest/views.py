@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -158,6 +159,9 @@ class EntryPointSubmissionView(APIView):
         return _receipt(request, case)
 
 
+NOT_FOUND = OpenApiResponse(DetailSerializer, description="an invalid cursor")
+
+
 class NewestFirst(CursorPagination):
     ordering = "-created_at"
     page_size = 50
@@ -191,6 +195,7 @@ class CaseListView(generics.ListAPIView):
             OpenApiParameter("scenario", str, description="scenario code"),
             OpenApiParameter("channel", str, enum=list(Case.Channel.values)),
         ],
+        responses={200: CaseListSerializer(many=True), 403: DetailSerializer, 404: NOT_FOUND},
         tags=["staff"],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -239,6 +244,18 @@ class CaseDetailView(generics.RetrieveAPIView):
     def get_queryset(self):
         return access.readable_cases(self.request.user).prefetch_related("timeline", "photos")
 
-    @extend_schema(operation_id="get_case", tags=["staff"])
+    def get_object(self) -> Case:
+        # DRF's default answer is Django's untranslated "No Case matches the given query."
+        found = self.get_queryset().filter(tracking_number=self.kwargs["tracking_number"]).first()
+        if found is None:
+            raise NotFound(_("没有找到这个受理编号的案件，或您无权查看。"))
+        self.check_object_permissions(self.request, found)
+        return found
+
+    @extend_schema(
+        operation_id="get_case",
+        responses={200: CaseDetailSerializer, 403: DetailSerializer, 404: DetailSerializer},
+        tags=["staff"],
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
