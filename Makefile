@@ -19,7 +19,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
-	@echo "Starting web (port $(PORT)) and the intake, routing and notify workers; Ctrl-C stops all."
+	@echo "Starting web (port $(PORT)), the scheduler and the workers of every queue (Procfile); Ctrl-C stops all."
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --procfile Procfile --port $(PORT)
 
 test: install

@@ -151,7 +151,11 @@ class Command(BaseCommand):
         self.stdout.write("\n市民扫码入口（手机打开）：")
         for token, label in intake.entry_point_tokens(tenant.pk):
             self.stdout.write(f"  {label}\n    {base}/c/{token}/   二维码：{base}/c/{token}/qr.svg")
-        self.stdout.write(f"\n管理后台：{base}/admin/")
+        self.stdout.write(f"\n进度查询（受理编号 + 手机后四位）：{base}/status/")
+        self.stdout.write(f"\n管理后台（部门收件箱）：{base}/admin/")
+        self.stdout.write(f"指挥室大屏：{base}/dashboard/   （dispatcher 登录）")
+        self.stdout.write(f"镇街受理窗口：{base}/desk/   （xinhe_desk 登录）")
+        self.stdout.write(f"接口文档：{base}/api/docs/")
         self.stdout.write(
             f"  演示账号（密码均为 {DEMO_PASSWORD}）：admin 平台管理员 · dispatcher 指挥室 · "
             "labour 人社局经办人 · xinhe_desk 新河镇受理窗口\n"
