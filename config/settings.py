@@ -34,6 +34,9 @@ if not SECRET_KEY:
     if not env_bool("ALLOW_INSECURE_DEFAULTS", True):
         raise RuntimeError("SECRET_KEY must be set when ALLOW_INSECURE_DEFAULTS is off")
     SECRET_KEY = "insecure-local-demo-key-never-use-in-production"  # noqa: S105
+# Key of the phone-number hashes every lookup by phone uses (services/privacy.py). Empty:
+# derived from SECRET_KEY. Changing either makes stored hashes stale: run rehash_phones.
+PHONE_HASH_KEY = os.environ.get("PHONE_HASH_KEY", "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

@@ -22,6 +22,13 @@ class Tenant(models.Model):
         db_index=True,
         help_text=_("E.164 格式；用于匹配市民回复的短信"),
     )
+    retention_days = models.PositiveIntegerField(
+        _("个人信息保存天数"),
+        null=True,
+        blank=True,
+        default=1095,
+        help_text=_("结案超过此天数的案件，市民姓名、电话和照片将被匿名化删除；留空表示永久保存"),
+    )
 
     class Meta:
         verbose_name = _("平台")

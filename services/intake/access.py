@@ -1,5 +1,6 @@
 """Who may take submissions for a tenant and which cases a staff member may read."""
 
+import hmac
 import unicodedata
 
 from django.core.exceptions import PermissionDenied
@@ -9,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from services.directory import api as directory
 from services.directory.api import StaffInfo
+from services.privacy import phone_hash
 
 from .forms import normalise_phone
 from .models import Case, Scenario
@@ -77,7 +79,7 @@ def cases_by_phone(staff: StaffInfo, raw_phone: str) -> list[Case]:
     phone = normalise_phone(raw_phone.strip(), tenant.phone_region)
     with scopes_disabled():
         return list(
-            Case.objects.filter(tenant_id=staff.tenant_id, reporter_phone=phone)
+            Case.objects.filter(tenant_id=staff.tenant_id, reporter_phone_hash=phone_hash(phone))
             .select_related("scenario")
             .order_by("-created_at")[:50]
         )
@@ -97,8 +99,14 @@ def cases_by_tracking_and_phone(tracking_number: str, last_four: str) -> list[Ca
     if len(digits) != 4 or not digits.isdigit() or not number:
         return []
     with scopes_disabled():
-        return list(
-            Case.objects.filter(tracking_number=number, reporter_phone__endswith=digits)
-            .exclude(reporter_phone="")
-            .select_related("scenario", "region")
+        candidates = Case.objects.filter(tracking_number=number).select_related(
+            "scenario", "region"
         )
+        # The tracking number finds the few candidates (one per tenant at most); the last four
+        # digits are then checked here, in constant time, rather than by a plaintext LIKE on
+        # the phone column. An anonymised or anonymous case has no phone and never matches.
+        return [
+            c
+            for c in candidates
+            if c.reporter_phone and hmac.compare_digest(c.reporter_phone[-4:], digits)
+        ]

@@ -4,13 +4,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from services.directory import api as directory
+from services.privacy import normalise_phone
 
 from .models import Scenario, ScenarioField
 from .photos import CleanPhoto, clean_photo
@@ -19,19 +19,6 @@ from .photos import CleanPhoto, clean_photo
 TRANSPORT_FIELDS = frozenset({"csrfmiddlewaretoken"})
 BASE_FIELDS = ("description", "reporter_phone", "reporter_name")
 DESCRIPTION_MAX_LENGTH = 10_000
-
-
-def normalise_phone(raw: str, region: str) -> str:
-    """E.164 form of a phone number typed by a citizen, or ValidationError."""
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise forms.ValidationError(
-            _("请输入有效的手机号码，例如 13812345678。"), code="invalid_phone"
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class RelativeDateField(forms.DateField):

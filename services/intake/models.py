@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_scopes import ScopedManager
 
+from services.privacy import keep_hash_in_step
+
 from .states import OPEN_STATES, CaseState
 
 
@@ -243,6 +245,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     description = models.TextField(_("问题描述"))
     extra = models.JSONField(_("场景信息"), default=dict, blank=True)
     reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # HMAC of reporter_phone (services.privacy.phone_hash): what every lookup by phone compares,
+    # so no lookup reads or compares the number itself. Kept in step by save().
+    reporter_phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     reporter_name = models.CharField(_("联系人"), max_length=50, blank=True)
     channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
     priority = models.SmallIntegerField(
@@ -300,14 +305,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["tenant", "department", "state"]),
             # The citizen's status lookup knows the number, not the tenant.
             models.Index(fields=["tracking_number"], name="case_tracking_number"),
-            # The desk's "earlier cases of this caller".
-            models.Index(fields=["tenant", "reporter_phone"], name="case_tenant_phone"),
+            # The desk's "earlier cases of this caller" and the staff search by phone.
+            models.Index(fields=["tenant", "reporter_phone_hash"], name="case_tenant_phone_hash"),
             # Possible-duplicate candidates: same scenario, recent.
             models.Index(fields=["tenant", "scenario", "created_at"], name="case_scenario_recent"),
         ]
 
     def __str__(self) -> str:
         return self.tracking_number
+
+    def save(self, *args, **kwargs) -> None:
+        # Whatever path changed the number (a form, the admin, the API), its hash follows.
+        keep_hash_in_step(self, "reporter_phone", "reporter_phone_hash", kwargs)
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -19,19 +19,12 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from services.directory import api as directory
+from services.privacy import mask_phone, phone_hash
 
 from .models import Case, CaseEvent, Scenario
 from .states import CaseState
 
 SATISFIED_FROM = 4  # a rating of 4 or 5 counts as satisfied (满意)
-
-
-def mask_phone(phone: str) -> str:
-    """138****1234: enough to recognise a caller, not enough to call them."""
-    digits = phone.removeprefix("+86") if phone.startswith("+86") else phone.lstrip("+")
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"
 
 
 @dataclass(frozen=True)
@@ -269,7 +262,7 @@ def search_filter(term: str, phone_region: str) -> Q | None:
         return Q(tracking_number=compact)
     if sum(ch.isdigit() for ch in compact) >= 7 and set(compact) <= set("+0123456789-()"):
         try:
-            return Q(reporter_phone=normalise_phone(compact, phone_region))
+            return Q(reporter_phone_hash=phone_hash(normalise_phone(compact, phone_region)))
         except ValidationError:  # not a valid phone number: search it as text
             pass
     return Q(description__icontains=term) | Q(place_label__icontains=term)

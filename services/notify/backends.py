@@ -72,7 +72,7 @@ class ConsoleBackend:
     _ids = itertools.count(1)
 
     def send(self, sms: OutgoingSms) -> str:
-        from .privacy import mask_phone
+        from services.privacy import mask_phone
 
         provider_id = f"console-{next(self._ids)}"
         logger.info("SMS %s to %s: %s", provider_id, mask_phone(sms.to), sms.body)

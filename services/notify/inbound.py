@@ -12,12 +12,12 @@ from django.db import IntegrityError, transaction
 from django_scopes import scopes_disabled
 
 from services.directory.api import tenant_by_sms_number
+from services.privacy import mask_phone, phone_hash
 
 from .kinds import Kind
 from .models import InboundMessage, Survey
 from .optout import opt_in, opt_out
 from .outbox import send_sms
-from .privacy import mask_phone
 from .replies import find_tracking_number, is_opt_in, is_opt_out, parse_reply
 from .surveys import answer_survey, survey_url
 
@@ -81,9 +81,9 @@ def _handle(tenant, sms: InboundSms) -> tuple[str, Survey | None]:
         opt_in(tenant.pk, sms.sender)
         return "opted_in", None
     open_surveys = list(
-        Survey.objects.filter(tenant=tenant, phone=sms.sender, state=Survey.State.OPEN).order_by(
-            "-created_at", "-pk"
-        )
+        Survey.objects.filter(
+            tenant=tenant, phone_hash=phone_hash(sms.sender), state=Survey.State.OPEN
+        ).order_by("-created_at", "-pk")
     )
     if not open_surveys:
         return "no_survey", None  # nothing to answer: no reply either, so no SMS ping-pong

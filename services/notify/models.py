@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from services.privacy import keep_hash_in_step
+
 from .kinds import LANGUAGE_CHOICES, Kind
 
 
@@ -93,7 +95,10 @@ class Survey(models.Model):
     case_id = models.BigIntegerField(_("案件"))
     tracking_number = models.CharField(_("受理编号"), max_length=20)
     round = models.PositiveSmallIntegerField(_("轮次"), default=0)
-    phone = models.CharField(_("号码"), max_length=20, db_index=True)
+    phone = models.CharField(_("号码"), max_length=20)
+    # HMAC of phone (services.privacy.phone_hash): an inbound reply finds its survey by this,
+    # never by comparing the number itself. Kept in step by save().
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     token = models.CharField(max_length=16, unique=True, default=new_survey_token)
     state = models.CharField(
         _("状态"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True
@@ -120,6 +125,10 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_number} #{self.round}"
+
+    def save(self, *args, **kwargs) -> None:
+        keep_hash_in_step(self, "phone", "phone_hash", kwargs)
+        super().save(*args, **kwargs)
 
 
 class InboundMessage(models.Model):
@@ -150,6 +159,8 @@ class OptOut(models.Model):
 
     tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台"))
     phone = models.CharField(_("号码"), max_length=20)
+    # HMAC of phone: what "has this number opted out?" compares (services.privacy).
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     source = models.CharField(_("来源"), max_length=64, blank=True, help_text=_("回复短信编号"))
     created_at = models.DateTimeField(_("退订时间"), auto_now_add=True)
 
@@ -161,9 +172,14 @@ class OptOut(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "phone"], name="one_opt_out_per_number")
         ]
+        indexes = [models.Index(fields=["tenant", "phone_hash"], name="optout_tenant_phone_hash")]
 
     def __str__(self) -> str:
         return self.phone
+
+    def save(self, *args, **kwargs) -> None:
+        keep_hash_in_step(self, "phone", "phone_hash", kwargs)
+        super().save(*args, **kwargs)
 
 
 def _default_quiet(index: int):

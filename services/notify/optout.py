@@ -5,15 +5,16 @@ import logging
 from django.db import IntegrityError, transaction
 from django_scopes import scopes_disabled
 
+from services.privacy import mask_phone, phone_hash
+
 from .models import OptOut
-from .privacy import mask_phone
 
 logger = logging.getLogger(__name__)
 
 
 def is_opted_out(tenant_id: int, phone: str) -> bool:
     with scopes_disabled():
-        return OptOut.objects.filter(tenant_id=tenant_id, phone=phone).exists()
+        return OptOut.objects.filter(tenant_id=tenant_id, phone_hash=phone_hash(phone)).exists()
 
 
 def opt_out(tenant_id: int, phone: str, source: str = "") -> bool:
@@ -30,7 +31,9 @@ def opt_out(tenant_id: int, phone: str, source: str = "") -> bool:
 def opt_in(tenant_id: int, phone: str) -> bool:
     """订阅 again; False when the number had not opted out."""
     with scopes_disabled():
-        removed, _ = OptOut.objects.filter(tenant_id=tenant_id, phone=phone).delete()
+        removed, _ = OptOut.objects.filter(
+            tenant_id=tenant_id, phone_hash=phone_hash(phone)
+        ).delete()
     if removed:
         logger.info("Number %s opted back in to tenant %s's SMS", mask_phone(phone), tenant_id)
     return bool(removed)

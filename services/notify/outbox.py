@@ -18,6 +18,7 @@ from django_tasks import task
 
 from services import eventbus
 from services.eventbus import periodic
+from services.privacy import mask_phone, mask_text
 
 from .backends import OutgoingSms, PermanentSmsError, ProviderRecord, TransientSmsError, get_backend
 from .credentials import CredentialsMissing, credentials_for
@@ -25,7 +26,6 @@ from .kinds import is_essential, is_immediate
 from .models import Message
 from .optout import is_opted_out
 from .preferences import quiet_until, settings_for
-from .privacy import mask_phone, mask_text
 from .provider_errors import describe
 from .texts import render
 

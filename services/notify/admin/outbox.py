@@ -3,9 +3,10 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from services.privacy import mask_phone
+
 from ..models import InboundMessage, Message
 from ..outbox import confirm_sent_by_operator, requeue_by_operator
-from ..privacy import mask_phone
 
 
 class _ReadOnly:

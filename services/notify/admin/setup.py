@@ -1,11 +1,14 @@
 """What a tenant administrator sets up: SMS settings, templates (with a preview), opt-outs."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from services.directory import api as directory
+from services.privacy import mask_phone, normalise_phone, phone_hash
+
 from ..models import NotifySettings, OptOut, SmsTemplate
-from ..privacy import mask_phone
 from ..texts import default_text, install_defaults, preview, segments
 
 
@@ -73,9 +76,22 @@ class OptOutAdmin(admin.ModelAdmin):
     """A number can be added on a citizen's phone call, or removed when they ask to resume."""
 
     list_display = ("masked_phone", "source", "created_at")
-    search_fields = ("=phone",)
+    search_fields = ("phone_hash",)  # shows the box; get_search_results decides
+    search_help_text = _("输入手机号码（精确匹配）")
     fields = ("tenant", "phone", "source", "created_at")
     readonly_fields = ("created_at",)
+
+    def get_search_results(self, request, queryset, search_term):
+        # The number as typed, normalised and hashed: the lookup never compares plaintext.
+        if not search_term.strip():
+            return queryset, False
+        staff = directory.staff_info(request.user)
+        region = directory.get_tenant(staff.tenant_id).phone_region if staff else "CN"
+        try:
+            digest = phone_hash(normalise_phone(search_term.strip(), region))
+        except ValidationError:
+            return queryset.none(), False
+        return queryset.filter(phone_hash=digest), False
 
     @admin.display(description=_("号码"))
     def masked_phone(self, obj: OptOut) -> str:

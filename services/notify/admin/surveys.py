@@ -3,8 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from services.privacy import mask_phone
+
 from ..models import Survey
-from ..privacy import mask_phone
 from .outbox import _ReadOnly
 
 
