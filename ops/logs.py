@@ -61,12 +61,16 @@ def logging_config(fmt: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": "ops.logs.ContextFilter"}},
+        "filters": {
+            "context": {"()": "ops.logs.ContextFilter"},
+            # Safety net: a citizen's number a log line forgot to mask is masked here.
+            "phones": {"()": "services.privacy.PhoneMaskingFilter"},
+        },
         "formatters": {"default": formatter},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
-                "filters": ["context"],
+                "filters": ["context", "phones"],
                 "formatter": "default",
             }
         },

@@ -24,11 +24,12 @@ from django.utils.translation import gettext_lazy as _
 # error message about the recipient).
 _PHONE = re.compile(r"\+?\d[\d\- ]{6,}\d")
 # What is most likely a phone number in prose or a log line: a Chinese mobile (+86 138 1234
-# 5678, 138-1234-5678), a landline with its area code (0576-86123456) or any E.164 number.
+# 5678, 138-1234-5678), a landline with its area code (0576-86123456) or any E.164 number,
+# also URL-encoded (%2B86…, as HTTP clients log query strings).
 # Narrower than _PHONE so that dates, tracking numbers (261124-03817) and ids survive.
 _LIKELY_PHONE = re.compile(
-    r"(?<![\d+])(?:\+\d{1,3}[\- ]?)?(?:1[3-9]\d[\- ]?\d{4}[\- ]?\d{4}|0\d{2,3}-?\d{7,8})(?!\d)"
-    r"|(?<![\d+])\+\d{8,15}(?!\d)"
+    r"(?<![\d+])(?:(?:\+|%2B)\d{1,3}[\- ]?)?(?:1[3-9]\d[\- ]?\d{4}[\- ]?\d{4}|0\d{2,3}-?\d{7,8})(?!\d)"
+    r"|(?<![\d+])(?:\+|%2B)\d{8,15}(?!\d)"
 )
 
 
@@ -95,7 +96,9 @@ def mask_text(text: str) -> str:
 
 def mask_likely_phones(text: str) -> str:
     """Masks the phone numbers in prose or a log line, leaving dates and ids alone."""
-    return _LIKELY_PHONE.sub(lambda m: mask_phone(re.sub(r"[\- ]", "", m.group())), text)
+    return _LIKELY_PHONE.sub(
+        lambda m: mask_phone(re.sub(r"[\- ]", "", m.group().replace("%2B", "+"))), text
+    )
 
 
 def scrub_text(text: str) -> str:
