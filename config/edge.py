@@ -4,13 +4,16 @@ Rate limits are data (settings.RATE_LIMITS: URL name → method → limits), so 
 endpoint gets a limit by naming it there rather than by decorating its view.
 """
 
+import json
 import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
 logger = logging.getLogger(__name__)
@@ -31,16 +34,38 @@ def _digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
+def _posted_phone(request: HttpRequest) -> str:
+    """reporter_phone of a form, a multipart body or (the API) a JSON object."""
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body)  # Django keeps the bytes: DRF parses them again
+        except (ValueError, RequestDataTooBig):
+            return ""  # the view refuses the body itself; a limit needs no opinion on it
+        phone = body.get("reporter_phone") if isinstance(body, dict) else None
+        return phone if isinstance(phone, str) else ""
+    return request.POST.get("reporter_phone", "")
+
+
 # What a limit counts by. A phone number is counted however it was typed.
 KEYS: dict[str, Callable[[HttpRequest], str]] = {
     "ip": _client_ip,
-    "phone": lambda request: _digits(request.POST.get("reporter_phone", ""))[-11:],
+    "phone": lambda request: _digits(_posted_phone(request))[-11:],
     "tracking": lambda request: _digits(request.POST.get("tracking_number", "")),
 }
 
 
+# The API's clients read JSON ({"detail": ...}, as DRF's own errors); people read a page.
+API_MESSAGES = {
+    429: _("操作过于频繁，请稍后再试。"),
+    503: _("系统繁忙，您的信息尚未提交成功，请在半分钟后重试。"),
+}
+
+
 def _refuse(request: HttpRequest, template: str, status: int) -> HttpResponse:
-    response = HttpResponse(render_to_string(template, request=request), status=status)
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": str(API_MESSAGES[status])}, status=status)
+    else:
+        response = HttpResponse(render_to_string(template, request=request), status=status)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

@@ -209,6 +209,10 @@ RATE_LIMITS = {
     "frontend:entry": {"POST": ["ip:30/h", "phone:10/h"]},
     "frontend:status": {"GET": ["ip:120/h"]},
     "frontend:survey": {"POST": ["ip:30/h"]},
+    # Tracking number + last four digits: 5 tries an hour on one number make its 10,000
+    # possible endings unguessable; 20 a client keep it from sweeping many numbers.
+    "frontend:status-lookup": {"POST": ["ip:20/h", "tracking:5/h"]},
+    "intake-api:api-entry-point-submit": {"POST": ["ip:30/h", "phone:10/h"]},
 }
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)

@@ -23,7 +23,12 @@ def _form_page(request: HttpRequest, ep: intake.EntryPointView, form, status: in
     return render(
         request,
         "frontend/entry_form.html",
-        {"ep": ep, "form": form, "photos_dropped": photos_dropped},
+        {
+            "ep": ep,
+            "form": form,
+            "photos_dropped": photos_dropped,
+            "honeypot": intake.HONEYPOT_FIELD,
+        },
         status=status,
     )
 
@@ -38,8 +43,14 @@ def entry_form(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         intake.register_scan(token)
         return _form_page(request, ep, intake.submission_form(ep.scenario))
+    if intake.caught_by_honeypot(request.POST):
+        # A bot: nothing stored, and an answer like a success so it has nothing to adapt to.
+        # Status 200 rather than the receipt's redirect, which would need a case to point at.
+        return render(request, "frontend/received.html", {"ep": ep})
     try:
-        case = intake.submit_via_entry_point(token, request.POST, request.FILES)
+        case = intake.submit_via_entry_point(
+            token, intake.without_honeypot(request.POST), request.FILES
+        )
     except intake.SubmissionInvalid as invalid:
         return _form_page(request, ep, invalid.form, status=400)
     except LookupError:  # deactivated between the page and the submission

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django_scopes import scope, scopes_disabled
 
-from . import access
+from . import access, honeypot
 from .builtin_scenarios import install_builtin_scenarios
 from .models import Case, EntryPoint, Scenario
 from .qr import entry_point_url, qr_png, qr_svg
@@ -40,6 +40,7 @@ from .services import (
 from .states import CaseState
 
 __all__ = [
+    "HONEYPOT_FIELD",
     "CaseCard",
     "CaseConflict",
     "CaseSnapshot",
@@ -54,6 +55,7 @@ __all__ = [
     "case_counts",
     "cases_by_phone",
     "cases_by_tracking_and_phone",
+    "caught_by_honeypot",
     "counts_since",
     "create_entry_point",
     "daily_counts_by_scenario",
@@ -81,6 +83,7 @@ __all__ = [
     "submit_for_staff",
     "submit_via_entry_point",
     "take_transition",
+    "without_honeypot",
 ]
 
 
@@ -227,6 +230,12 @@ def register_scan(token: str) -> None:
     """Counts a scan; nothing about the scanner is stored."""
     with scopes_disabled():
         EntryPoint.objects.filter(token=token).update(scan_count=F("scan_count") + 1)
+
+
+# The QR form's honeypot (see honeypot.py): the page shows the field, the view checks it.
+HONEYPOT_FIELD = honeypot.FIELD
+caught_by_honeypot = honeypot.filled
+without_honeypot = honeypot.without
 
 
 def submit_via_entry_point(

@@ -140,6 +140,11 @@ class EntryPointSubmissionView(APIView):
             400: OpenApiResponse(ErrorSerializer, description="field → messages"),
             404: DetailSerializer,
             410: DetailSerializer,
+            429: OpenApiResponse(
+                DetailSerializer,
+                description="too many submissions from this client or for this phone number "
+                "(settings.RATE_LIMITS); retry after the Retry-After header's seconds",
+            ),
         },
         tags=["public"],
     )
