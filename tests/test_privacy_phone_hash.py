@@ -105,3 +105,15 @@ def test_no_lookup_compares_the_plaintext_number(client, demo, drain, user_named
         assert "12345678" not in clause and "5678" not in clause, clause
         assert '."reporter_phone" ' not in clause and '"reporter_phone" LIKE' not in clause, clause
         assert '."phone" =' not in clause, clause
+
+
+def test_after_a_key_change_rehash_phones_makes_lookups_work_again(demo, user_named, settings):
+    from django.core.management import call_command
+
+    settings.PHONE_HASH_KEY = "old-key"
+    mine = submit(demo, "138 1234 5678")
+    desk = user_named("xinhe_desk")
+    settings.PHONE_HASH_KEY = "new-key"
+    assert intake.cases_by_phone(desk, "13812345678") == [], "stale hashes find nothing"
+    call_command("rehash_phones", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert [c.id for c in intake.cases_by_phone(desk, "13812345678")] == [mine.id]

@@ -29,6 +29,7 @@ __all__ = [
     "staff_to_alert",
     "tenant_by_slug",
     "tenant_by_sms_number",
+    "tenants_with_retention",
     "township_of",
     "townships",
 ]
@@ -113,6 +114,15 @@ def tenant_by_sms_number(number: str) -> Tenant | None:
 
 def tenant_by_slug(slug: str) -> Tenant | None:
     return Tenant.objects.filter(slug=slug).first()
+
+
+def tenants_with_retention(slug: str | None = None) -> list[Tenant]:
+    """Tenants with a retention period (retention_days set), or just the one named by `slug`
+    (LookupError when there is none by that name)."""
+    tenants = Tenant.objects.all() if slug is None else Tenant.objects.filter(slug=slug)
+    if slug is not None and not tenants.exists():
+        raise LookupError(slug)
+    return list(tenants.filter(retention_days__isnull=False).order_by("pk"))
 
 
 def create_tenant(name: str, slug: str, **fields) -> Tenant:

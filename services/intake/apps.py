@@ -8,4 +8,7 @@ class IntakeConfig(AppConfig):
     verbose_name = _("受理")
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  (registers event subscribers)
+        from . import (
+            handlers,  # noqa: F401  (registers event subscribers)
+            retention,  # noqa: F401  (registers the daily retention run)
+        )

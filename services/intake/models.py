@@ -290,6 +290,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     created_at = models.DateTimeField(_("受理时间"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Set when the retention period removed the reporter's personal data (retention.py).
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
 
     objects = ScopedManager(tenant="tenant")
 

@@ -9,15 +9,18 @@ from django_scopes import scopes_disabled
 
 from .alerts import StaffAlert, mark_alerts_read, unread_alerts
 from .models import Message
+from .retention import anonymise_case_messages, rehash_phones
 from .services import SurveyView, answer_survey_by_token, survey_by_token
 from .texts import install_defaults
 
 __all__ = [
     "StaffAlert",
     "SurveyView",
+    "anonymise_case_messages",
     "answer_survey_by_token",
     "install_default_templates",
     "mark_read",
+    "rehash_phones",
     "sms_counts",
     "survey_by_token",
     "unread_notifications",
