@@ -7,6 +7,7 @@ import pytest
 from django_scopes import scopes_disabled
 from PIL import Image
 
+from services.directory import api as directory
 from services.intake.models import Case
 
 from .helpers import entry_token, wage_arrears_form
@@ -180,3 +181,26 @@ def test_photos_are_served_only_to_staff_of_the_cases_tenant(
     body = b"".join(response.streaming_content)
     with Image.open(io.BytesIO(body)) as image:
         assert max(image.size) == 320
+
+
+@pytest.mark.django_db(transaction=True)
+def test_co_handling_staff_see_the_case_and_its_photos(client, demo, drain, user_named):
+    """A group wage-arrears case goes to the labour bureau with the township co-handling
+    (协同): the township's staff read it through the API and its photos; others do not."""
+    token = entry_token(demo.pk, "欠薪")
+    response = _post(client, token, upload("a.jpg", jpeg_with_gps()), workers_affected="12")
+    assert response.status_code == 302
+    drain("routing")
+    with scopes_disabled():
+        case = Case.objects.get()
+        photo = case.photos.get()
+        township_office = case.tenant.department_set.get(code="xinhe_social")
+    assert case.department.code == "labour"
+    directory.create_staff(
+        demo, "xinhe_officer", PASSWORD, directory.Role.DEPARTMENT, departments=[township_office]
+    )
+
+    for username, expected in (("xinhe_officer", 200), ("education", 404)):
+        client.force_login(user_named(username))
+        assert client.get(f"/api/v1/cases/{case.tracking_number}/").status_code == expected
+        assert client.get(f"/intake/photos/{photo.token}/thumb.jpg").status_code == expected

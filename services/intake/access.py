@@ -4,7 +4,7 @@ import hmac
 import unicodedata
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
@@ -64,10 +64,22 @@ def readable_cases(user) -> QuerySet[Case]:
     if staff is None:
         # The platform operator reads everything, as in the admin; anyone else nothing.
         return cases if getattr(user, "is_superuser", False) else cases.none()
-    cases = cases.filter(tenant_id=staff.tenant_id)
+    return visible_to(staff, cases.filter(tenant_id=staff.tenant_id))
+
+
+def visible_to(staff: StaffInfo, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Dispatchers, tenant administrators and reception desks read the whole tenant; department
+    staff read the cases their departments lead (承办) or co-handle (协办). The admin, the API
+    and the photo view all narrow by this one rule."""
     if staff.role in TENANT_WIDE_READERS:
         return cases
-    return cases.filter(department_id__in=staff.department_ids)
+    if not staff.department_ids:
+        return cases.none()
+    # Imported here: routing's api imports intake's, which imports this module.
+    from services.routing import api as routing
+
+    co_handled = routing.co_handled_case_ids(staff.department_ids)
+    return cases.filter(Q(department_id__in=staff.department_ids) | Q(pk__in=co_handled))
 
 
 def cases_by_phone(staff: StaffInfo, raw_phone: str) -> list[Case]:

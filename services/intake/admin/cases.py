@@ -13,7 +13,7 @@ from django.contrib.admin import DateFieldListFilter, SimpleListFilter
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -36,19 +36,7 @@ from ..services import TRANSITIONS, CaseConflict, available_transitions, record_
 from ..states import CaseState
 from . import case_export
 
-
-def visible_cases(queryset: QuerySet, staff: directory.StaffInfo) -> QuerySet:
-    """Dispatchers, tenant administrators and reception desks read the whole tenant; department
-    staff read the cases their departments lead (承办) or co-handle (协办)."""
-    if staff.role in access.TENANT_WIDE_READERS:
-        return queryset
-    if not staff.department_ids:
-        return queryset.none()
-    co_handled = routing.co_handled_case_ids(staff.department_ids)
-    return queryset.filter(Q(department_id__in=staff.department_ids) | Q(pk__in=co_handled))
-
-
-admin.site.restrict_rows(Case, visible_cases)
+admin.site.restrict_rows(Case, lambda queryset, staff: access.visible_to(staff, queryset))
 
 STATE_LABELS = dict(CaseState.choices)
 # Timeline rows that are not transitions.
