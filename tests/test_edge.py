@@ -40,16 +40,37 @@ def test_submissions_are_limited_per_phone_and_per_client(client, demo, limits):
     # Refused attempts count against the client too: a bot gains nothing by retrying.
 
 
-def test_redis_down_fails_open_and_submissions_still_work(client, demo, limits, settings):
+DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens here
+
+
+@pytest.mark.django_db(transaction=True)  # the dashboard worker runs: it needs committed rows
+def test_redis_down_submissions_and_admin_work_and_the_dashboard_degrades(
+    client, demo, limits, settings, drain, user_named
+):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6390/0",  # nothing listens here
+            "LOCATION": DEAD_REDIS,
+        }
+    }
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [DEAD_REDIS]},
         }
     }
     response = client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
-    assert response.status_code == 302
+    assert response.status_code == 302, "rate limits fail open"
     assert _count() == 1
+    drain("routing", "dashboard")  # the live push fails; the screen falls back to polling
+
+    client.force_login(user_named("dispatcher"))
+    assert client.get("/admin/intake/case/").status_code == 200
+    assert client.get("/dashboard/").status_code == 200
+    live = client.get("/dashboard/live.json")
+    assert live.status_code == 200
+    with scopes_disabled():
+        assert Case.objects.get().tracking_number in live.content.decode()
 
 
 def test_pages_carry_security_headers(client, demo):
