@@ -18,3 +18,13 @@ def tenant_id(request) -> int | None:
 def is_dispatcher(request) -> bool:
     info = staff(request)
     return request.user.is_superuser or (info is not None and info.is_dispatcher)
+
+
+class StaffTenantForm:
+    """Hands each admin form the staff member's tenant (None for the platform operator), which
+    its checks need. Saving needs nothing: the tenant-scoped admin site stamps the tenant."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.staff_tenant_id = None if request.user.is_superuser else tenant_id(request)
+        return form

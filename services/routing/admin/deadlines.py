@@ -12,22 +12,12 @@ from ..models import CalendarDay, CaseDeadline, DeadlineExtension, DeadlinePolic
 from . import access
 
 
-class OwnTenantAdmin(admin.ModelAdmin):
+class OwnTenantAdmin(access.StaffTenantForm, admin.ModelAdmin):
     """Staff never choose a tenant: their rows are their own tenant's."""
 
     def get_exclude(self, request, obj=None):
         excluded = list(super().get_exclude(request, obj) or [])
         return excluded if request.user.is_superuser else [*excluded, "tenant"]
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.staff_tenant_id = None if request.user.is_superuser else access.tenant_id(request)
-        return form
-
-    def save_model(self, request, obj, form, change) -> None:
-        if not request.user.is_superuser:
-            obj.tenant_id = access.tenant_id(request)
-        super().save_model(request, obj, form, change)
 
 
 class TenantCheckedForm(forms.ModelForm):

@@ -17,7 +17,7 @@ from .forms import RoutingRuleForm
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(access.StaffTenantForm, admin.ModelAdmin):
     form = RoutingRuleForm
     list_display = ("order", "name", "department", "active", "updated_at")
     list_display_links = ("name",)
@@ -52,16 +52,6 @@ class RoutingRuleAdmin(admin.ModelAdmin):
             return self.fieldsets
         first, *rest = self.fieldsets
         return [(None, {"fields": [f for f in first[1]["fields"] if f != "tenant"]}), *rest]
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.staff_tenant_id = None if request.user.is_superuser else access.tenant_id(request)
-        return form
-
-    def save_model(self, request, obj, form, change) -> None:
-        if not request.user.is_superuser:
-            obj.tenant_id = access.tenant_id(request)
-        super().save_model(request, obj, form, change)
 
     def get_urls(self):
         return [
