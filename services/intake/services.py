@@ -187,21 +187,27 @@ TRANSITIONS: dict[str, TransitionRule] = {
 }
 
 
-def _permitted(user, case: Case, name: str) -> bool:
-    staff = staff_info(user) if user is not None else None
-    return not (user is not None and staff is None) and TRANSITIONS[name].guard(staff, case)
+# A logged-in user who is nobody's staff: distinct from None, which means the system itself.
+_NOT_STAFF = object()
 
 
-def may(user, case: Case, name: str) -> bool:
-    """Whether `user` (None: the system) may take transition `name` on `case` now."""
-    return _permitted(user, case, name) and any(
-        t.name == name for t in case.get_available_state_transitions()
-    )
+def _acting_staff(user):
+    """The staff record transitions are judged by: None for the system, _NOT_STAFF for users
+    outside every tenant (they may take nothing)."""
+    if user is None:
+        return None
+    return staff_info(user) or _NOT_STAFF
+
+
+def _allowed(staff, case: Case, name: str) -> bool:
+    return staff is not _NOT_STAFF and TRANSITIONS[name].guard(staff, case)
 
 
 def available_transitions(user, case: Case) -> list[str]:
     """The transitions this user may take on this case now (for buttons)."""
-    return [name for name in TRANSITIONS if may(user, case, name)]
+    staff = _acting_staff(user)  # once per page, not once per button
+    open_now = {t.name for t in case.get_available_state_transitions()}
+    return [name for name in TRANSITIONS if name in open_now and _allowed(staff, case, name)]
 
 
 def transition(
@@ -219,7 +225,7 @@ def transition(
     Raises PermissionDenied when `by` may not take it, CaseConflict when the case is no longer
     in a state it applies to (including when another user moved it first).
     """
-    if not _permitted(by, case, name):
+    if not _allowed(_acting_staff(by), case, name):
         raise PermissionDenied(_("您无权对该案件执行此操作。"))
     from_state = case.state
     try:
