@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sms/", include("services.notify.urls")),
+    path("alerts/", include("services.notify.alert_urls")),
     path("api/routing/", include("services.routing.urls")),
     path("api/v1/", include("services.intake.rest.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -11,13 +11,13 @@ from django.urls import path
 
 from services.directory import api as directory
 
-from .dashboard_live import group_name, may_watch
+from .dashboard_live import group_name, may_watch, user_group_name
 
 REFUSED = 4403  # like HTTP 403, in the application range of close codes
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
-    group: str | None = None
+    groups_joined: tuple[str, ...] = ()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -26,19 +26,24 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         if not may_watch(staff) or staff.tenant_id != tenant_id:
             await self.close(code=REFUSED)
             return
-        self.group = group_name(tenant_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # The tenant's cases, and this person's own alerts.
+        self.groups_joined = (group_name(tenant_id), user_group_name(staff.user_id))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:
         """Screens have nothing to say; ignore rather than trust."""
 
     async def case_event(self, message: dict) -> None:
         await self.send_json({"event": message["event"], "case": message["case"]})
+
+    async def staff_alert(self, message: dict) -> None:
+        await self.send_json({"event": "staff.alerted", "alert": message["alert"]})
 
 
 websocket_urlpatterns = [

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from services.directory import api as directory
 from services.intake import api as intake
+from services.notify import api as notify
 
 from . import dashboard_data as data
 from .dashboard_live import layer_is_in_memory, may_watch
@@ -26,6 +27,7 @@ from .dashboard_live import layer_is_in_memory, may_watch
 # Seconds between the page's catch-up polls: often when pushes cannot reach this process.
 POLL_SECONDS_IN_MEMORY = 5
 POLL_SECONDS_WITH_PUSH = 30
+ALERTS_SHOWN = 10  # the newest unread; the whole list is one click away
 
 
 def command_room(view: Callable) -> Callable:
@@ -58,6 +60,7 @@ def dashboard(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
         "latest_id": intake.latest_case_id(staff.tenant_id),
         "poll_seconds": POLL_SECONDS_IN_MEMORY if layer_is_in_memory() else POLL_SECONDS_WITH_PUSH,
         "charts": data.chart_svgs(staff.tenant_id),
+        "alerts": notify.unread_notifications(staff.user_id)[:ALERTS_SHOWN],
         **data.panels(staff.tenant_id),
     }
     return render(request, "frontend/dashboard.html", context)

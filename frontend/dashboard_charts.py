@@ -16,9 +16,12 @@ PALETTE = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457", "#5
 
 
 def _svg(width: int, height: int, title: str, body: SafeString) -> SafeString:
+    """The chart with its title visible above it (a wall screen has no tooltips)."""
     return format_html(
+        '<figcaption class="chart-title">{}</figcaption>'
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" '
         'xmlns="http://www.w3.org/2000/svg"><title>{}</title>{}</svg>',
+        title,
         width,
         height,
         title,

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 DASHBOARD_ROLES = frozenset({directory.Role.DISPATCHER, directory.Role.TENANT_ADMIN})
 
 MESSAGE_TYPE = "case.event"  # handled by DashboardConsumer.case_event
+ALERT_TYPE = "staff.alert"  # handled by DashboardConsumer.staff_alert
 
 
 def may_watch(staff: directory.StaffInfo | None) -> bool:
@@ -33,50 +34,73 @@ def group_name(tenant_id: int) -> str:
     return f"dashboard.tenant.{int(tenant_id)}"
 
 
+def user_group_name(user_id: int) -> str:
+    """One staff member's open screens: their own alerts go there, no one else's."""
+    return f"dashboard.user.{int(user_id)}"
+
+
 def layer_is_in_memory() -> bool:
     return settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer")
 
 
-def announce(event: str, payload: dict) -> bool:
-    """Sends the case's card to its tenant's screens; False if there was nothing to send.
+def _send(group: str, message: dict, what: str) -> bool:
+    """A screen that misses a push catches up by polling, so a channel-layer failure is logged,
+    not retried (a retried push would arrive late and out of order)."""
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, message)
+    except Exception:
+        logger.warning("Dashboard push of %s failed; screens will poll", what, exc_info=True)
+        return False
+    return True
 
-    A screen that misses a push catches up by polling, so a channel-layer failure is logged,
-    not retried (a retried push would arrive late and out of order).
-    """
+
+def announce(event: str, payload: dict) -> bool:
+    """Sends the case's card to its tenant's screens; False if there was nothing to send."""
     tenant_id = payload["tenant_id"]
     cards = intake.case_cards(tenant_id, ids=[payload["case_id"]], limit=1)
     if not cards:
         return False
     message = {"type": MESSAGE_TYPE, "event": event, "case": cards[0].as_json()}
-    try:
-        async_to_sync(get_channel_layer().group_send)(group_name(tenant_id), message)
-    except Exception:
-        logger.warning(
-            "Dashboard push of %s for case %s (tenant %s) failed; screens will poll",
-            event,
-            payload["case_id"],
-            tenant_id,
-            exc_info=True,
+    return _send(
+        group_name(tenant_id),
+        message,
+        f"{event} for case {payload['case_id']} (tenant {tenant_id})",
+    )
+
+
+# Every change a panel shows: new cases, each transition, and the colour of a deadline.
+PUSHED_EVENTS = (
+    "case.submitted",
+    "case.needs_dispatch",
+    "case.assigned",
+    "case.signed_for",
+    "case.returned",
+    "case.resolved",
+    "case.reopened",
+    "case.closed",
+    "case.escalated",
+    "case.due_soon",
+    "case.overdue",
+)
+
+
+@eventbus.subscribe(PUSHED_EVENTS, queue="dashboard", max_attempts=1)
+def push_case(event: str, payload: dict) -> None:
+    announce(event, payload)
+
+
+@eventbus.subscribe("staff.alerted", queue="dashboard", max_attempts=1)
+def push_staff_alert(event: str, payload: dict) -> None:
+    """Each alerted person's open screens show their own alert (督办提醒) at once."""
+    for recipient in payload["recipients"]:
+        alert = {
+            "id": recipient["alert_id"],
+            "kind": payload["kind"],
+            "case_id": payload["case_id"],
+            "text": payload["text"],
+        }
+        _send(
+            user_group_name(recipient["user_id"]),
+            {"type": ALERT_TYPE, "alert": alert},
+            f"alert {alert['id']} (user {recipient['user_id']})",
         )
-        return False
-    return True
-
-
-@eventbus.subscribe("case.submitted", queue="dashboard", max_attempts=1)
-def push_submitted(event: str, payload: dict) -> None:
-    announce(event, payload)
-
-
-@eventbus.subscribe("case.needs_dispatch", queue="dashboard", max_attempts=1)
-def push_needs_dispatch(event: str, payload: dict) -> None:
-    announce(event, payload)
-
-
-@eventbus.subscribe("case.assigned", queue="dashboard", max_attempts=1)
-def push_assigned(event: str, payload: dict) -> None:
-    announce(event, payload)
-
-
-@eventbus.subscribe("case.escalated", queue="dashboard", max_attempts=1)
-def push_escalated(event: str, payload: dict) -> None:
-    announce(event, payload)

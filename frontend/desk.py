@@ -16,11 +16,17 @@ from services.intake import api as intake
 
 
 def desk_view(view):
-    """Logged in, and allowed to take submissions; others get a clear 403 page."""
+    """Logged in, and allowed to take submissions; others get a clear 403 page.
+
+    A reception PC is shared: every desk request restarts the tenant's idle timer, and the
+    session ends when it runs out (the next request asks for the login again)."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        staff = directory.staff_info(request.user)
+        if staff is not None:
+            request.session.set_expiry(directory.desk_idle_seconds(staff.tenant_id))
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as denied:

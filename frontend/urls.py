@@ -1,3 +1,4 @@
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from . import dashboard, desk, views
@@ -16,6 +17,7 @@ urlpatterns = [
     path("desk/new/<slug:scenario_code>/", desk.new_case, name="desk-new"),
     path("desk/slip/<int:case_id>/", desk.slip, name="desk-slip"),
     path("desk/lookup/", desk.lookup, name="desk-lookup"),
+    path("desk/logout/", LogoutView.as_view(next_page="frontend:desk"), name="desk-logout"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/panels/", dashboard.dashboard_panels, name="dashboard-panels"),
     path("dashboard/live.json", dashboard.dashboard_live, name="dashboard-live"),

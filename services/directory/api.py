@@ -20,6 +20,7 @@ __all__ = [
     "create_staff",
     "create_tenant",
     "department_names",
+    "desk_idle_seconds",
     "get_department",
     "get_region",
     "get_tenant",
@@ -106,6 +107,12 @@ def staff_to_alert(tenant_id: int, department_id: int | None) -> list[StaffConta
 
 def get_tenant(tenant_id: int) -> Tenant:
     return Tenant.objects.get(pk=tenant_id)
+
+
+def desk_idle_seconds(tenant_id: int) -> int:
+    """How long a reception desk (受理窗口) session may sit idle before it ends."""
+    minutes = Tenant.objects.filter(pk=tenant_id).values_list("desk_idle_minutes", flat=True)
+    return 60 * (minutes.first() or 15)
 
 
 def tenant_by_sms_number(number: str) -> Tenant | None:

@@ -29,6 +29,11 @@ class Tenant(models.Model):
         default=1095,
         help_text=_("结案超过此天数的案件，市民姓名、电话和照片将被匿名化删除；留空表示永久保存"),
     )
+    desk_idle_minutes = models.PositiveSmallIntegerField(
+        _("受理窗口无操作自动退出（分钟）"),
+        default=15,
+        help_text=_("受理窗口电脑多人共用：超过此时间无操作，登录自动失效"),
+    )
 
     class Meta:
         verbose_name = _("平台")

@@ -43,8 +43,9 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311
 
 
-def subscribe(event: str, *, queue: str, max_attempts: int = MAX_ATTEMPTS):
-    """Registers `handler(event, payload)` as a task on `queue`, run for every `event` published.
+def subscribe(event: str | tuple[str, ...], *, queue: str, max_attempts: int = MAX_ATTEMPTS):
+    """Registers `handler(event, payload)` as a task on `queue`, run for every `event` published
+    (or every one of several events: one task, so one handler serves where the work is the same).
 
     A handler that raises is retried with backoff up to `max_attempts`, then fails loudly.
     """
@@ -88,7 +89,8 @@ def subscribe(event: str, *, queue: str, max_attempts: int = MAX_ATTEMPTS):
                 deliver(event_name, payload, attempt, request_id)
 
         subscriber = task(queue_name=queue)(run)
-        _subscribers[event].append(subscriber)
+        for name in (event,) if isinstance(event, str) else event:
+            _subscribers[name].append(subscriber)
         return subscriber
 
     return decorator

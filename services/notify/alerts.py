@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from services import eventbus
 from services.directory.api import get_department, staff_to_alert
 from services.intake import api as intake
 
@@ -38,6 +40,7 @@ class StaffAlert:
     tracking_number: str
     text: str
     created_at: datetime
+    read: bool = False
 
 
 def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> int:
@@ -57,10 +60,10 @@ def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> in
     )
     # A reopened case can run overdue again: that is a new occasion.
     occasion = f"{kind}:{case_id}:{case.reopen_count}"
-    alerted = 0
-    for contact in staff_to_alert(case.tenant_id, department_id):
-        with scopes_disabled(), transaction.atomic():
-            _alert, created = StaffNotification.objects.get_or_create(
+    alerted: list[dict] = []
+    with scopes_disabled(), transaction.atomic():
+        for contact in staff_to_alert(case.tenant_id, department_id):
+            alert, created = StaffNotification.objects.get_or_create(
                 user_id=contact.user_id,
                 key=occasion,
                 defaults={
@@ -73,7 +76,7 @@ def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> in
             )
             if not created:
                 continue
-            alerted += 1
+            alerted.append({"user_id": contact.user_id, "alert_id": alert.pk})
             if prefs.staff_sms_alerts and contact.phone:
                 queue_message(
                     tenant_id=case.tenant_id,
@@ -85,25 +88,64 @@ def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> in
                     # An urgent case may wake someone; an ordinary one waits for the morning.
                     urgent=case.priority > 0,
                 )
-    logger.info("Case %s %s: %d staff alerted", case_id, kind, alerted)
-    return alerted
+        if alerted:
+            # Screens that are open (the command room's) show it at once.
+            eventbus.publish(
+                "staff.alerted",
+                {
+                    "tenant_id": case.tenant_id,
+                    "case_id": case_id,
+                    "kind": kind,
+                    "text": text,
+                    "recipients": alerted,
+                },
+            )
+    logger.info("Case %s %s: %d staff alerted", case_id, kind, len(alerted))
+    return len(alerted)
 
 
 def unread_alerts(user_id: int) -> list[StaffAlert]:
     with scopes_disabled():
         rows = StaffNotification.objects.filter(user_id=user_id, read_at__isnull=True)
-        return [
-            StaffAlert(
-                id=row.pk,
-                kind=row.kind,
-                kind_label=str(row.get_kind_display()),
-                case_id=row.case_id,
-                tracking_number=row.tracking_number,
-                text=row.text,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
+        return [_snapshot(row) for row in rows]
+
+
+def _snapshot(row: StaffNotification) -> StaffAlert:
+    return StaffAlert(
+        id=row.pk,
+        kind=row.kind,
+        kind_label=str(row.get_kind_display()),
+        case_id=row.case_id,
+        tracking_number=row.tracking_number,
+        text=row.text,
+        created_at=row.created_at,
+        read=row.read_at is not None,
+    )
+
+
+def recent_alerts(user_id: int, limit: int = 50) -> list[StaffAlert]:
+    """The user's alerts, unread first, then the most recent read ones."""
+    with scopes_disabled():
+        rows = StaffNotification.objects.filter(user_id=user_id).order_by(
+            F("read_at").desc(nulls_first=True), "-created_at", "-pk"
+        )[:limit]
+        return [_snapshot(row) for row in rows]
+
+
+def unread_alert_count(user_id: int) -> int:
+    with scopes_disabled():
+        return StaffNotification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+
+
+def open_alert(user_id: int, alert_id: int) -> int | None:
+    """Marks one of the user's own alerts read; returns its case id (None: not theirs)."""
+    with scopes_disabled():
+        row = StaffNotification.objects.filter(user_id=user_id, pk=alert_id).first()
+        if row is None:
+            return None
+        if row.read_at is None:
+            StaffNotification.objects.filter(pk=row.pk).update(read_at=timezone.now())
+        return row.case_id
 
 
 def mark_alerts_read(user_id: int, alert_ids: list[int] | None = None) -> int:

@@ -7,7 +7,14 @@ Other services and the pages get plain snapshots, never notify's model instances
 from django.db.models import Count
 from django_scopes import scopes_disabled
 
-from .alerts import StaffAlert, mark_alerts_read, unread_alerts
+from .alerts import (
+    StaffAlert,
+    mark_alerts_read,
+    open_alert,
+    recent_alerts,
+    unread_alert_count,
+    unread_alerts,
+)
 from .models import Message
 from .retention import anonymise_case_messages, rehash_phones
 from .services import SurveyView, answer_survey_by_token, survey_by_token
@@ -20,9 +27,12 @@ __all__ = [
     "answer_survey_by_token",
     "install_default_templates",
     "mark_read",
+    "open_alert",
+    "recent_alerts",
     "rehash_phones",
     "sms_counts",
     "survey_by_token",
+    "unread_alert_count",
     "unread_notifications",
 ]
 

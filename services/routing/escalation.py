@@ -1,7 +1,9 @@
-"""超期督办: cases whose deadline turned red are escalated once per deadline.
+"""超期督办: cases whose deadline turned red are escalated once per deadline; 临期预警: those that
+turned yellow are announced once per deadline.
 
 Escalating marks the case in its timeline (intake) and announces `case.overdue`, on which
-notify alerts the department's heads and the dispatchers.
+notify alerts the department's heads and the dispatchers. A yellow turn announces
+`case.due_soon`, so screens showing the three colours change without a reload.
 """
 
 import logging
@@ -15,7 +17,7 @@ from django_scopes import scope, scopes_disabled
 from services import eventbus
 from services.intake import api as intake
 
-from .deadlines import red_q, running
+from .deadlines import red_q, running, yellow_q
 from .models import CaseDeadline
 
 logger = logging.getLogger(__name__)
@@ -77,3 +79,28 @@ def escalate_overdue(now: datetime | None = None) -> int:
             row.tenant_id,
         )
     return escalated
+
+
+def warn_due_soon(now: datetime | None = None) -> int:
+    """Announces every deadline that newly turned yellow (and is not yet red), once each;
+    returns how many. Claimed like escalation, so repeated runs announce a deadline once."""
+    now = now or timezone.now()
+    with scopes_disabled():
+        due = list(
+            running().filter(yellow_q(now), warned_at=None).exclude(red_q(now)).order_by("pk")
+        )
+    warned = 0
+    for row in due:
+        with scope(tenant=row.tenant_id), transaction.atomic():
+            if not CaseDeadline.objects.filter(pk=row.pk, warned_at=None).update(warned_at=now):
+                continue
+            eventbus.publish(
+                "case.due_soon",
+                {
+                    "tenant_id": row.tenant_id,
+                    "case_id": row.case_id,
+                    "department_id": row.department_id,
+                },
+            )
+        warned += 1
+    return warned

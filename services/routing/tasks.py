@@ -4,7 +4,7 @@ from django_tasks import task
 
 from services.eventbus import periodic
 
-from .escalation import escalate_overdue
+from .escalation import escalate_overdue, warn_due_soon
 
 CHECK_EVERY_MINUTES = 5
 QUEUE = "deadlines"  # routing's bookkeeping queue (see handlers)
@@ -13,5 +13,6 @@ QUEUE = "deadlines"  # routing's bookkeeping queue (see handlers)
 @periodic.every(minutes=CHECK_EVERY_MINUTES)
 @task(queue_name=QUEUE)
 def check_deadlines() -> int:
-    """超期检查: escalates cases whose deadline turned red since the last run."""
-    return escalate_overdue()
+    """超期检查: escalates cases whose deadline turned red since the last run, and announces
+    those that turned yellow (预警); returns how many changed colour."""
+    return escalate_overdue() + warn_due_soon()

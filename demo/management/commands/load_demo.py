@@ -29,6 +29,14 @@ PLACES = {
     "campus": ("新河镇", "新河镇 中心小学 校门口"),
 }
 
+# login → who it is; created by `load` and printed by `print_urls`, so the list never drifts.
+DEMO_LOGINS = {
+    "admin": "平台管理员",
+    "dispatcher": "指挥室值班员",
+    **{code: f"{name}经办人" for code, name, _scenario in DEPARTMENTS},
+    "xinhe_desk": "新河镇受理窗口",
+}
+
 
 def _days(month: int, first: int, last: int, name: str) -> list[tuple[date, str]]:
     return [(date(2026, month, d), name) for d in range(first, last + 1)]
@@ -100,26 +108,30 @@ class Command(BaseCommand):
         self.load_routing(tenant, departments["labour"], xinhe_social)
         role = directory.Role
         directory.create_staff(
-            tenant, "admin", DEMO_PASSWORD, role.TENANT_ADMIN, full_name="平台管理员"
+            tenant, "admin", DEMO_PASSWORD, role.TENANT_ADMIN, full_name=DEMO_LOGINS["admin"]
         )
         directory.create_staff(
-            tenant, "dispatcher", DEMO_PASSWORD, role.DISPATCHER, full_name="指挥室值班员"
+            tenant,
+            "dispatcher",
+            DEMO_PASSWORD,
+            role.DISPATCHER,
+            full_name=DEMO_LOGINS["dispatcher"],
         )
-        for code, name, _scenario in DEPARTMENTS:
+        for code, _name, _scenario in DEPARTMENTS:
             directory.create_staff(
                 tenant,
                 code,
                 DEMO_PASSWORD,
                 role.DEPARTMENT,
                 departments=[departments[code]],
-                full_name=f"{name}经办人",
+                full_name=DEMO_LOGINS[code],
             )
         directory.create_staff(
             tenant,
             "xinhe_desk",
             DEMO_PASSWORD,
             role.RECEPTION,
-            full_name="新河镇受理窗口",
+            full_name=DEMO_LOGINS["xinhe_desk"],
             region=townships["新河镇"],
         )
         return tenant
@@ -156,7 +168,11 @@ class Command(BaseCommand):
         self.stdout.write(f"指挥室大屏：{base}/dashboard/   （dispatcher 登录）")
         self.stdout.write(f"镇街受理窗口：{base}/desk/   （xinhe_desk 登录）")
         self.stdout.write(f"接口文档：{base}/api/docs/")
-        self.stdout.write(
-            f"  演示账号（密码均为 {DEMO_PASSWORD}）：admin 平台管理员 · dispatcher 指挥室 · "
-            "labour 人社局经办人 · xinhe_desk 新河镇受理窗口\n"
-        )
+        self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for login, who in DEMO_LOGINS.items():
+            self.stdout.write(f"  {login:<14}{who}")
+        if settings.SMS_BACKEND == "console":
+            self.stdout.write(
+                "\n短信打印在本窗口的日志里。扮演市民手机回复满意度回访（1 非常满意 … 5 非常不满意）：\n"
+                "  .venv/bin/python manage.py sms_reply <提交时填写的手机号> 1\n"
+            )

@@ -12,6 +12,8 @@
 
   const pollSeconds = Number(body.dataset.pollSeconds || 30);
   const caseUrl = (id) => body.dataset.caseUrl.replace("/0/", `/${id}/`);
+  const alertUrl = (id) => body.dataset.alertUrl.replace("/0/", `/${id}/`);
+  const alerts = document.getElementById("alerts");
   let latest = Number(body.dataset.latestId || 0);
   let panelsTimer = null;
   const MAX_FEED = 50;
@@ -55,6 +57,20 @@
     refreshPanelsSoon();
   }
 
+  // One of this person's own alerts (督办提醒), pushed to their screens only.
+  function showAlert(alert) {
+    if (!alerts || alerts.querySelector(`li[data-id="${Number(alert.id)}"]`)) return;
+    const item = document.createElement("li");
+    item.className = `alert alert-${alert.kind} fresh`;
+    item.dataset.id = String(alert.id);
+    const link = document.createElement("a");
+    link.href = alertUrl(alert.id);
+    link.textContent = alert.text;
+    item.append(link);
+    alerts.querySelector(".empty")?.remove();
+    alerts.prepend(item);
+  }
+
   // The lists and counts are rendered by the server (escaped there); re-fetched in one go
   // a moment after cases arrive, so a burst of cases costs one request.
   function refreshPanelsSoon() {
@@ -77,6 +93,8 @@
       }
       const data = await response.json();
       data.cases.slice().reverse().forEach(show);
+      // Transitions and colour changes of cases already shown reach a polling screen this way.
+      refreshPanelsSoon();
     } catch (error) {
       setStatus("polling", "网络中断，正在重试…");
     }
@@ -95,6 +113,7 @@
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
       if (message.case) show(message.case);
+      if (message.alert) showAlert(message.alert);
     });
     socket.addEventListener("close", () => {
       setStatus("polling", "实时连接中断，定时刷新中");

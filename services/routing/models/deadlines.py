@@ -113,6 +113,7 @@ class CaseDeadline(models.Model):
     returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(_("超期督办时间"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("临期预警时间"), null=True, blank=True)
 
     objects = ScopedManager(tenant="tenant")
 

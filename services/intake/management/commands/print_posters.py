@@ -4,7 +4,9 @@ manage.py print_posters --tenant wenling-demo --scenario campus --region 新河�
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 from tqdm import tqdm
@@ -12,6 +14,8 @@ from tqdm import tqdm
 from services.directory import api as directory
 
 from ...entry_points import select_entry_points, write_posters
+
+LOCAL_HOSTS = {"localhost", "0.0.0.0", "::1", ""}  # noqa: S104  (names compared, not bound)
 
 
 class Command(BaseCommand):
@@ -29,6 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="the PDF file to write")
 
     def handle(self, *args, **options) -> None:
+        self._warn_if_local(settings.PUBLIC_BASE_URL)
         with scopes_disabled():
             tenant = directory.tenant_by_slug(options["tenant"])
         if tenant is None:
@@ -56,6 +61,18 @@ class Command(BaseCommand):
             pages = write_posters(entry_points, out, progress=lambda: bar.update(1))
         partial.replace(output)  # never leave a half-written PDF under the real name
         self.stdout.write(self.style.SUCCESS(f"已生成 {pages} 张海报：{output}"))
+
+    def _warn_if_local(self, base_url: str) -> None:
+        """A poster outlives the laptop it was printed from: a code pointing at this machine
+        opens nowhere on a citizen's phone."""
+        host = urlsplit(base_url).hostname or ""
+        if host in LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost"):
+            self.stderr.write(
+                self.style.WARNING(
+                    f"注意：PUBLIC_BASE_URL 是 {base_url}，海报上的二维码只能在本机打开。"
+                    "正式印刷前请把 PUBLIC_BASE_URL 设为市民手机能访问的网址。"
+                )
+            )
 
     def _region_id(self, tenant_id: int, wanted: str) -> int:
         choices = directory.region_choices(tenant_id)
