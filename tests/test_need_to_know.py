@@ -276,3 +276,20 @@ def test_routed_case_is_readable_by_lead_and_cohandler(county):
     for role in ("labour", "medical"):
         assert case_page(county, role, routed.pk).status_code == 200
     assert case(routed.pk).department_id == county.departments["labour"].pk
+
+
+def test_a_search_by_number_does_not_reveal_a_confidential_report(county):
+    mark_confidential(county, "medical_insurance")
+    report = county.routed("medical_insurance", **medical_form())
+    ordinary = county.routed(reporter_phone="139 1234 5678")
+    url = reverse("admin:intake_case_changelist")
+    for role, finds_report in (("admin", False), ("dispatcher", True), ("medical", True)):
+        found = {
+            c.tracking_number
+            for c in county.client(role).get(url, {"q": "13912345678"}).context["cl"].result_list
+        }
+        assert (report.tracking_number in found) is finds_report, role
+        assert ordinary.tracking_number in found, role  # medical co-handles it
+    # Its text is still found by those who read the case: only the number is withheld.
+    found = county.client("admin").get(url, {"q": "冒用他人医保卡"}).context["cl"].result_list
+    assert [c.tracking_number for c in found] == [report.tracking_number]

@@ -196,6 +196,18 @@ def case_reach(staff: Member) -> CaseReach:
     )
 
 
+def reporter_reach(staff: Member) -> CaseReach:
+    """Of the confidential cases, those whose reporter the member reads (`reads_reporter`
+    as a reach, for queries such as a search by the reporter's number)."""
+    acts = can(staff, C.READ_CONFIDENTIAL_REPORTER)
+    lead_only = acts and can(staff, C.WORKS_IN_DEPARTMENTS)
+    return CaseReach(
+        all_cases=acts and not lead_only,
+        department_ids=staff.department_ids if lead_only else frozenset(),
+        own_intake_of=staff.user_id,
+    )
+
+
 def reads_reporter(staff: Member | None, case: CaseFacts) -> bool:
     """Whether the reporter's identity (name, phone, photos) is shown to this reader. Every
     reader sees it on ordinary cases; on confidential ones (举报类) only those who act on

@@ -90,6 +90,18 @@ def visible_to(staff: StaffInfo, cases: QuerySet[Case]) -> QuerySet[Case]:
     return cases.filter(readable)
 
 
+def with_readable_reporter(staff: StaffInfo, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` less the confidential ones whose reporter the member may not see: a search by
+    a number must not reveal that its owner reported (举报) anything."""
+    reach = policy.reporter_reach(staff)
+    if reach.all_cases:
+        return cases
+    readable = Q(scenario__confidential=False) | Q(intake_officer_id=reach.own_intake_of)
+    if reach.department_ids:
+        readable |= Q(department_id__in=reach.department_ids)
+    return cases.filter(readable)
+
+
 def shows_reporter(staff: StaffInfo | None, case: Case) -> bool:
     return policy.reads_reporter(staff, facts(case))
 

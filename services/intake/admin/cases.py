@@ -219,7 +219,12 @@ class CaseAdmin(admin.ModelAdmin):
         staff = request_staff(request)
         region = directory.get_tenant(staff.tenant_id).phone_region if staff else "CN"
         condition = search_filter(search_term, region)
-        return (queryset.filter(condition) if condition is not None else queryset), False
+        if condition is None:
+            return queryset, False
+        found = queryset.filter(condition)
+        if _by_phone(condition) and not request.user.is_superuser:
+            found = access.with_readable_reporter(staff, found)
+        return found, False
 
     # --- the case page ---------------------------------------------------------------------
 
@@ -490,6 +495,13 @@ class CaseAdmin(admin.ModelAdmin):
             filename=f"cases-{stamp}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+
+
+def _by_phone(condition) -> bool:
+    return any(
+        isinstance(child, tuple) and child[0] == "reporter_phone_hash"
+        for child in condition.children
+    )
 
 
 def colour_badge(colour: str) -> str:
