@@ -17,6 +17,7 @@ from services.directory.policy import (
     case_reach,
     may_take,
     reads_reporter,
+    reporter_reach,
     roles_with,
     sees_full_phone,
 )
@@ -149,6 +150,23 @@ def test_case_reach_is_need_to_know():
     )
     desk = case_reach(MEMBERS["desk"])
     assert (desk.all_cases, desk.department_ids, desk.own_intake_of) == (False, frozenset(), 100)
+
+
+def test_reporter_reach_matches_reads_reporter():
+    """The query form (a search by number) and the per-case rule agree."""
+    for name, member in MEMBERS.items():
+        if member.tenant_id != TENANT:
+            continue
+        reach = reporter_reach(member)
+        for department in (LABOUR, MEDICAL):
+            for officer in (7, 8):
+                case = CaseFacts(TENANT, department, officer, confidential=True)
+                in_reach = (
+                    reach.all_cases
+                    or department in reach.department_ids
+                    or officer == reach.own_intake_of
+                )
+                assert in_reach is reads_reporter(member, case), (name, department, officer)
 
 
 def test_extensions_are_asked_by_the_lead_department_and_decided_by_the_command_room():
