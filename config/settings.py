@@ -227,7 +227,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "admin:login"
 # Login throttling first, then the usual password check, then staff roles' permissions
-# (services/directory/roles.py: what each role may do in the admin).
+# (services/directory/policy.py: what each role may do in the admin).
 AUTHENTICATION_BACKENDS = [
     "services.directory.auth.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -19,15 +19,13 @@ from services.intake import api as intake
 
 logger = logging.getLogger(__name__)
 
-# Who may watch the command-room screen: the command room and the tenant's administrators.
-DASHBOARD_ROLES = frozenset({directory.Role.DISPATCHER, directory.Role.TENANT_ADMIN})
-
 MESSAGE_TYPE = "case.event"  # handled by DashboardConsumer.case_event
 ALERT_TYPE = "staff.alert"  # handled by DashboardConsumer.staff_alert
 
 
 def may_watch(staff: directory.StaffInfo | None) -> bool:
-    return staff is not None and staff.role in DASHBOARD_ROLES
+    """The command-room screen, its socket and the monthly report (policy: WATCH_DASHBOARD)."""
+    return directory.policy.can(staff, directory.Capability.WATCH_DASHBOARD)
 
 
 def group_name(tenant_id: int) -> str:

@@ -81,13 +81,17 @@ def slip(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @desk_view
 def lookup(request: HttpRequest) -> HttpResponse:
-    """A caller's earlier cases by phone. POST: the number stays out of URLs and logs."""
-    context: dict = {"phone": "", "cases": None, "error": ""}
+    """A caller's cases by phone, and the one whose tracking number they hold (their proof at
+    the counter). POST: the number stays out of URLs and logs."""
+    context: dict = {"phone": "", "tracking_number": "", "cases": None, "error": ""}
     intake.staff_scenarios(request.user)  # permission check before anything else
     if request.method == "POST":
         context["phone"] = request.POST.get("phone", "")[:30]
+        context["tracking_number"] = request.POST.get("tracking_number", "")[:30]
         try:
-            context["cases"] = intake.cases_by_phone(request.user, context["phone"])
+            context["cases"] = intake.cases_by_phone(
+                request.user, context["phone"], context["tracking_number"]
+            )
         except ValidationError as invalid:
             context["error"] = invalid.messages[0]
     return render(request, "frontend/desk/lookup.html", context)

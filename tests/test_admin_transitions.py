@@ -127,7 +127,6 @@ def test_a_dispatcher_cannot_dispatch_to_another_countys_department(county):
     [
         ("admin", {"invalidate"}),
         ("dispatcher", {"invalidate"}),
-        ("desk", set()),
         ("medical", set()),
     ],
 )

@@ -6,6 +6,7 @@ from django.contrib.staticfiles import finders
 from django_scopes import scopes_disabled
 
 from services.directory import api as directory
+from services.intake import api as intake
 from services.intake.models import Case
 
 from .helpers import entry_token, wage_arrears_form
@@ -121,12 +122,17 @@ def test_lookup_by_phone_lists_the_callers_earlier_cases_in_this_tenant_only(
         theirs = Case.objects.get(tenant=other_tenant)
     client.force_login(user_named("xinhe_desk"))
 
-    response = client.post("/desk/lookup/", {"phone": "138 1234 5678"})
+    # The citizen at the counter shows their receipt: tracking number and phone together.
+    response = client.post(
+        "/desk/lookup/", {"phone": "138 1234 5678", "tracking_number": mine.tracking_number}
+    )
 
     html = response.content.decode()
     assert mine.tracking_number in html and "欠薪求助" in html
     assert theirs.pk not in [c.id for c in response.context["cases"]]
     assert [c.tracking_number for c in response.context["cases"]] == [mine.tracking_number]
+    # The number alone lists only what this desk took in (none of these).
+    assert client.post("/desk/lookup/", {"phone": "138 1234 5678"}).context["cases"] == []
 
     invalid = client.post("/desk/lookup/", {"phone": "12"})
     assert "请输入有效的手机号码" in invalid.content.decode()
@@ -151,10 +157,10 @@ def test_only_intake_staff_reach_the_desk(client, demo, user_named, username):
 
 
 def test_slip_of_another_tenants_case_is_refused(client, demo, other_tenant, user_named):
-    client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
-    with scopes_disabled():
-        case = Case.objects.get()
+    desk = user_named("xinhe_desk")
+    region = _region(demo.pk, "新河镇")
+    case = intake.submit_for_staff(desk, "wage_arrears", {**wage_arrears_form(), "region": region})
     client.force_login(user_named("yh_desk"))
-    assert client.get(f"/desk/slip/{case.pk}/").status_code == 403
-    client.force_login(user_named("xinhe_desk"))
-    assert client.get(f"/desk/slip/{case.pk}/").status_code == 200
+    assert client.get(f"/desk/slip/{case.id}/").status_code == 403
+    client.force_login(desk)
+    assert client.get(f"/desk/slip/{case.id}/").status_code == 200

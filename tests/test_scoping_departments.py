@@ -1,5 +1,6 @@
 """Within one county: department staff see the cases their departments lead or co-handle,
-nothing else; the command room, administrators and desks see the whole county."""
+nothing else; the command room and administrators see the whole county; a desk sees the
+cases it took in (test_need_to_know.py)."""
 
 import pytest
 from django.urls import reverse
@@ -30,7 +31,7 @@ def listed(client, case_obj) -> bool:
         ("medical", True, True),  # co-handles the wage case
         ("dispatcher", True, True),
         ("admin", True, True),
-        ("desk", True, True),
+        ("desk", False, False),  # took neither in
     ],
 )
 def test_who_sees_which_case(county, role, sees_wage, sees_medical):

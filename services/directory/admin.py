@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from .models import Department, Region, Staff, Tenant
+from .policy import Capability, roles_with
 from .services import create_login, save_region
 
 
@@ -77,9 +78,10 @@ class StaffForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("role") == Staff.Role.DEPARTMENT and not data.get("departments"):
+        in_departments = data.get("role") in roles_with(Capability.WORKS_IN_DEPARTMENTS)
+        if in_departments and not data.get("departments"):
             self.add_error("departments", _("部门工作人员至少属于一个部门。"))
-        if data.get("is_department_head") and data.get("role") != Staff.Role.DEPARTMENT:
+        if data.get("is_department_head") and not in_departments:
             self.add_error("is_department_head", _("只有部门工作人员可以是部门负责人。"))
         return data
 

@@ -58,7 +58,9 @@ def _direct_tenant_field(model: type[Model]) -> str | None:
         field = model._meta.get_field("tenant")
     except Exception:  # FieldDoesNotExist
         return None
-    return "tenant" if field.many_to_one and field.related_model is Tenant else None
+    # A foreign key, or a one-to-one for a tenant's single settings row (短信设置).
+    to_one = field.many_to_one or field.one_to_one
+    return "tenant" if to_one and field.related_model is Tenant else None
 
 
 def request_staff(request) -> StaffInfo | None:

@@ -4,13 +4,16 @@ from dataclasses import dataclass
 
 from django_scopes import scopes_disabled
 
+from . import policy
 from .models import Department, Region, Staff, Tenant
+from .policy import Capability, CaseFacts, Role
 from .services import create_region, create_staff
 
-Role = Staff.Role
 RegionLevel = Region.Level
 
 __all__ = [
+    "Capability",
+    "CaseFacts",
     "RegionLevel",
     "Role",
     "StaffContact",
@@ -24,6 +27,7 @@ __all__ = [
     "get_department",
     "get_region",
     "get_tenant",
+    "policy",
     "region_choices",
     "staff_info",
     "staff_region_id",
@@ -47,16 +51,9 @@ class StaffInfo:
     is_department_head: bool
     region_id: int | None = None  # a reception desk's township
 
-    @property
-    def is_tenant_admin(self) -> bool:
-        return self.role == Role.TENANT_ADMIN
-
-    @property
-    def is_dispatcher(self) -> bool:
-        return self.role in (Role.DISPATCHER, Role.TENANT_ADMIN)
-
-    def handles(self, department_id: int | None) -> bool:
-        return department_id is not None and department_id in self.department_ids
+    def can(self, capability: Capability) -> bool:
+        """Whether their role holds `capability` (see policy.py)."""
+        return policy.can(self, capability)
 
 
 def staff_info(user) -> StaffInfo | None:
@@ -93,8 +90,12 @@ def staff_to_alert(tenant_id: int, department_id: int | None) -> list[StaffConta
         staff = (
             Staff.objects.filter(tenant_id=tenant_id)
             .filter(
-                Q(role=Role.DISPATCHER)
-                | Q(role=Role.DEPARTMENT, is_department_head=True, departments=department_id)
+                Q(role__in=policy.roles_with(Capability.ALERTED_FOR_ALL))
+                | Q(
+                    role__in=policy.roles_with(Capability.ALERTED_AS_HEAD),
+                    is_department_head=True,
+                    departments=department_id,
+                )
             )
             .select_related("user")
             .distinct()

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from .policy import Role
+
 
 class Tenant(models.Model):
     """A county/city platform (平台), e.g. 温岭市. Every business row belongs to exactly one."""
@@ -106,11 +108,7 @@ class Department(models.Model):
 class Staff(models.Model):
     """A user's place in one tenant: role and, for department staff, their departments."""
 
-    class Role(models.TextChoices):
-        TENANT_ADMIN = "tenant_admin", _("平台管理员")
-        DISPATCHER = "dispatcher", _("指挥室调度员")
-        DEPARTMENT = "department", _("部门工作人员")
-        RECEPTION = "reception", _("镇街受理窗口")
+    Role = Role  # declared with what each role may do, in policy.py
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

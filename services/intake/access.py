@@ -15,21 +15,26 @@ from services.privacy import phone_hash
 from .forms import normalise_phone
 from .models import Case, Scenario
 
-# Who may take a citizen's request on the tenant's behalf: the reception desks (无差别受理:
-# any desk accepts any request), the command room and the tenant's administrators.
-INTAKE_ROLES = frozenset(
-    {directory.Role.RECEPTION, directory.Role.DISPATCHER, directory.Role.TENANT_ADMIN}
-)
-# Who reads every case of the tenant; department staff read only their departments' cases.
-TENANT_WIDE_READERS = INTAKE_ROLES
+Capability = directory.Capability
+policy = directory.policy
 
 
 def intake_staff(user) -> StaffInfo:
     """The user as a member of staff allowed to take submissions, or PermissionDenied."""
     staff = directory.staff_info(user)
-    if staff is None or staff.role not in INTAKE_ROLES:
+    if not policy.can(staff, Capability.TAKE_SUBMISSIONS):
         raise PermissionDenied(_("只有受理窗口、指挥室和平台管理员可以代市民登记诉求。"))
     return staff
+
+
+def facts(case: Case) -> directory.CaseFacts:
+    """What the policy judges a case by (its scenario is loaded with it everywhere)."""
+    return directory.CaseFacts(
+        tenant_id=case.tenant_id,
+        department_id=case.department_id,
+        intake_officer_id=case.intake_officer_id,
+        confidential=case.scenario.confidential,
+    )
 
 
 def staff_scenarios(staff: StaffInfo) -> list[Scenario]:
@@ -68,33 +73,61 @@ def readable_cases(user) -> QuerySet[Case]:
 
 
 def visible_to(staff: StaffInfo, cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Dispatchers, tenant administrators and reception desks read the whole tenant; department
-    staff read the cases their departments lead (承办) or co-handle (协办). The admin, the API
-    and the photo view all narrow by this one rule."""
-    if staff.role in TENANT_WIDE_READERS:
+    """The cases of `cases` the member may read, by the policy's need-to-know rule
+    (`policy.case_reach`). The admin, the API, the photo view and the desk all narrow by it."""
+    reach = policy.case_reach(staff)
+    if reach.all_cases:
         return cases
-    if not staff.department_ids:
-        return cases.none()
-    # Imported here: routing's api imports intake's, which imports this module.
-    from services.routing import api as routing
+    readable = Q(pk__in=[])
+    if reach.department_ids:
+        # Imported here: routing's api imports intake's, which imports this module.
+        from services.routing import api as routing
 
-    co_handled = routing.co_handled_case_ids(staff.department_ids)
-    return cases.filter(Q(department_id__in=staff.department_ids) | Q(pk__in=co_handled))
+        co_handled = routing.co_handled_case_ids(reach.department_ids)
+        readable |= Q(department_id__in=reach.department_ids) | Q(pk__in=co_handled)
+    if reach.own_intake_of is not None:
+        readable |= Q(intake_officer_id=reach.own_intake_of)
+    return cases.filter(readable)
 
 
-def cases_by_phone(staff: StaffInfo, raw_phone: str) -> list[Case]:
-    """A caller's earlier cases in the staff member's tenant, newest first.
+def with_readable_reporter(staff: StaffInfo, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` less the confidential ones whose reporter the member may not see: a search by
+    a number must not reveal that its owner reported (举报) anything."""
+    reach = policy.reporter_reach(staff)
+    if reach.all_cases:
+        return cases
+    readable = Q(scenario__confidential=False) | Q(intake_officer_id=reach.own_intake_of)
+    if reach.department_ids:
+        readable |= Q(department_id__in=reach.department_ids)
+    return cases.filter(readable)
+
+
+def shows_reporter(staff: StaffInfo | None, case: Case) -> bool:
+    return policy.reads_reporter(staff, facts(case))
+
+
+def shows_full_phone(staff: StaffInfo | None, case: Case) -> bool:
+    return policy.sees_full_phone(staff, facts(case))
+
+
+def counter_lookup(staff: StaffInfo, raw_phone: str, tracking_number: str = "") -> list[Case]:
+    """A caller's cases at the counter, newest first: those of the caller's number the member
+    reads anyway (a desk: the ones it took in), plus the one the citizen proves is theirs by
+    its tracking number together with their phone.
 
     Raises django.forms.ValidationError for a number that is not a phone number.
     """
     tenant = directory.get_tenant(staff.tenant_id)
     phone = normalise_phone(raw_phone.strip(), tenant.phone_region)
+    number = normalise_tracking_number(tracking_number)
     with scopes_disabled():
-        return list(
-            Case.objects.filter(tenant_id=staff.tenant_id, reporter_phone_hash=phone_hash(phone))
-            .select_related("scenario")
-            .order_by("-created_at")[:50]
+        callers = Case.objects.filter(
+            tenant_id=staff.tenant_id, reporter_phone_hash=phone_hash(phone)
         )
+        found = visible_to(staff, callers)
+        if number:
+            found = found | callers.filter(tracking_number=number)
+        return list(found.select_related("scenario").order_by("-created_at")[:50])
 
 
 def normalise_tracking_number(raw: str) -> str:

@@ -68,6 +68,7 @@ __all__ = [
     "hold_for_dispatch",
     "install_builtin_scenarios",
     "latest_case_id",
+    "mark_confidential",
     "mark_escalated",
     "mask_phone",
     "monthly_case_figures",
@@ -291,9 +292,11 @@ def staff_case(user, case_id: int) -> CaseSnapshot:
     return _snapshot(case)
 
 
-def cases_by_phone(user, raw_phone: str) -> list[CaseSnapshot]:
-    """A caller's earlier cases, for the desk. ValidationError for a malformed number."""
-    return [_snapshot(c) for c in access.cases_by_phone(access.intake_staff(user), raw_phone)]
+def cases_by_phone(user, raw_phone: str, tracking_number: str = "") -> list[CaseSnapshot]:
+    """A caller's cases at the desk: those the user reads anyway, plus the one the citizen
+    proves is theirs with its tracking number. ValidationError for a malformed number."""
+    staff = access.intake_staff(user)
+    return [_snapshot(c) for c in access.counter_lookup(staff, raw_phone, tracking_number)]
 
 
 def assign(
@@ -357,6 +360,12 @@ def scenario_field_names(tenant_id: int, scenario_code: str) -> set[str]:
                 "name", flat=True
             )
         )
+
+
+def mark_confidential(scenario: Scenario, confidential: bool = True) -> None:
+    """Marks a scenario 举报类: its reporters are shown only to those who act on them."""
+    scenario.confidential = confidential
+    scenario.save(update_fields=["confidential"])
 
 
 def mark_escalated(case_id: int, note: str) -> bool:

@@ -66,6 +66,15 @@ class Scenario(models.Model):
         help_text=_("显示在市民的受理回执上"),
     )
 
+    confidential = models.BooleanField(
+        _("举报类（保密）"),
+        default=False,
+        help_text=_(
+            "如医保违规举报：举报人的姓名、电话和照片仅指挥室、承办部门和受理人可见，"
+            "受理窗口只能查看自己受理或市民凭受理编号和手机号出示的案件"
+        ),
+    )
+
     objects = ScopedManager(tenant="tenant")
 
     class Meta:

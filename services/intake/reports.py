@@ -40,7 +40,7 @@ class CaseCard:
     department: str
     state: str
     state_label: str
-    phone: str  # masked
+    phone: str  # masked; empty for confidential scenarios (举报类)
     excerpt: str
     created_at: dt.datetime
     escalated: bool
@@ -100,7 +100,8 @@ def case_cards(
             department=c.department.name if c.department else "",
             state=c.state,
             state_label=str(labels.get(c.state, c.state)),
-            phone=mask_phone(c.reporter_phone) if c.reporter_phone else "",
+            # Screens are shared: a confidential reporter's number is not on them at all.
+            phone=mask_phone(c.reporter_phone) if not c.scenario.confidential else "",
             excerpt=c.description[:EXCERPT_LENGTH],
             created_at=c.created_at,
             escalated=c.escalated,

@@ -2,7 +2,6 @@
 
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +14,9 @@ from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from services import eventbus
-from services.directory.api import StaffInfo, staff_info
+from services.directory.api import policy, staff_info
 
+from .access import facts
 from .forms import CaseSubmissionForm
 from .models import Case, CaseEvent, EntryPoint, Scenario
 from .photos import discard_files, store_photos
@@ -145,45 +145,24 @@ def _actor_label(user, default: str) -> str:
     return user.get_full_name() or user.get_username()
 
 
-# Who may take each transition. `None` staff means the system itself (a worker acting on an
-# event or on the citizen's survey reply); people never get the system-only transitions.
-def _system(staff: StaffInfo | None, case: Case) -> bool:
-    return staff is None
-
-
-def _dispatcher(staff: StaffInfo | None, case: Case) -> bool:
-    return staff is not None and staff.tenant_id == case.tenant_id and staff.is_dispatcher
-
-
-def _department(staff: StaffInfo | None, case: Case) -> bool:
-    return (
-        staff is not None
-        and staff.tenant_id == case.tenant_id
-        and staff.handles(case.department_id)
-    )
-
-
-Guard = Callable[[StaffInfo | None, Case], bool]
-
-
 @dataclass(frozen=True)
 class TransitionRule:
-    guard: Guard  # who may take it
     event: str  # what it announces
     label: str  # what staff see on the button
 
 
+# The mechanics of each transition; who may take it is the policy's (policy.TRANSITIONS).
 TRANSITIONS: dict[str, TransitionRule] = {
-    "route": TransitionRule(_system, "case.assigned", gettext_lazy("分拨")),
-    "hold_for_dispatch": TransitionRule(_system, "case.needs_dispatch", gettext_lazy("待派单")),
-    "dispatch": TransitionRule(_dispatcher, "case.assigned", gettext_lazy("派单")),
-    "sign_for": TransitionRule(_department, "case.signed_for", gettext_lazy("签收")),
-    "return_case": TransitionRule(_department, "case.returned", gettext_lazy("退回")),
-    "reassign": TransitionRule(_dispatcher, "case.assigned", gettext_lazy("改派")),
-    "resolve": TransitionRule(_department, "case.resolved", gettext_lazy("办结")),
-    "close": TransitionRule(_system, "case.closed", gettext_lazy("结案")),
-    "reopen": TransitionRule(_system, "case.reopened", gettext_lazy("重办")),
-    "invalidate": TransitionRule(_dispatcher, "case.closed", gettext_lazy("作废")),
+    "route": TransitionRule("case.assigned", gettext_lazy("分拨")),
+    "hold_for_dispatch": TransitionRule("case.needs_dispatch", gettext_lazy("待派单")),
+    "dispatch": TransitionRule("case.assigned", gettext_lazy("派单")),
+    "sign_for": TransitionRule("case.signed_for", gettext_lazy("签收")),
+    "return_case": TransitionRule("case.returned", gettext_lazy("退回")),
+    "reassign": TransitionRule("case.assigned", gettext_lazy("改派")),
+    "resolve": TransitionRule("case.resolved", gettext_lazy("办结")),
+    "close": TransitionRule("case.closed", gettext_lazy("结案")),
+    "reopen": TransitionRule("case.reopened", gettext_lazy("重办")),
+    "invalidate": TransitionRule("case.closed", gettext_lazy("作废")),
 }
 
 
@@ -200,7 +179,8 @@ def _acting_staff(user):
 
 
 def _allowed(staff, case: Case, name: str) -> bool:
-    return staff is not _NOT_STAFF and TRANSITIONS[name].guard(staff, case)
+    """`staff` None is the system itself (a worker acting on an event or a survey answer)."""
+    return staff is not _NOT_STAFF and policy.may_take(staff, name, facts(case))
 
 
 def available_transitions(user, case: Case) -> list[str]:

@@ -5,7 +5,9 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 from django_scopes import scopes_disabled
 
-from .access import readable_cases
+from services.directory.api import staff_info
+
+from .access import readable_cases, shows_reporter
 from .models import CasePhoto
 
 
@@ -13,8 +15,15 @@ from .models import CasePhoto
 @login_required
 def photo(request: HttpRequest, token: str, variant: str) -> FileResponse:
     with scopes_disabled():
-        found = CasePhoto.objects.filter(token=token, case__in=readable_cases(request.user)).first()
-    if found is None:  # unknown, or not this user's to see: the same answer
+        found = (
+            CasePhoto.objects.filter(token=token, case__in=readable_cases(request.user))
+            .select_related("case__scenario")
+            .first()
+        )
+    # Unknown, not this user's to see, or a confidential reporter's: the same answer.
+    if found is None or not (
+        request.user.is_superuser or shows_reporter(staff_info(request.user), found.case)
+    ):
         raise Http404
     field = found.thumbnail if variant == "thumb" else found.image
     response = FileResponse(field.open("rb"), content_type="image/jpeg")

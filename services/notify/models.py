@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from services.privacy import keep_hash_in_step
+from services.privacy import keep_hash_in_step, mask_phone
 
 from .kinds import LANGUAGE_CHOICES, Kind
 
@@ -175,7 +175,7 @@ class OptOut(models.Model):
         indexes = [models.Index(fields=["tenant", "phone_hash"], name="optout_tenant_phone_hash")]
 
     def __str__(self) -> str:
-        return self.phone
+        return mask_phone(self.phone)  # titles, messages and logs name it; none needs it whole
 
     def save(self, *args, **kwargs) -> None:
         keep_hash_in_step(self, "phone", "phone_hash", kwargs)

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from services.directory.api import staff_info
+from services.directory.api import Capability, CaseFacts, policy, staff_info
 from services.intake import api as intake
 
 from .deadlines import current_deadline, load_calendar
@@ -32,7 +32,8 @@ def check_request(case_id: int, user, phase: str, reason: str) -> CaseDeadline:
     staff = staff_info(user)
     if staff is None or staff.tenant_id != deadline.tenant_id:
         raise PermissionDenied(_("您无权为该案件申请延期。"))
-    if not (staff.is_dispatcher or staff.handles(deadline.department_id)):
+    case = CaseFacts(tenant_id=deadline.tenant_id, department_id=deadline.department_id)
+    if not policy.acts_on(staff, Capability.REQUEST_EXTENSIONS, case):
         raise PermissionDenied(_("只有承办部门的工作人员可以申请延期。"))
     if not reason.strip():
         raise ValidationError(_("请填写延期理由。"))
@@ -80,7 +81,8 @@ def decide_extension(
     in working time from the old due, and lets an overdue case be escalated again later."""
     extension = DeadlineExtension.objects.select_for_update().get(pk=extension_id)
     staff = staff_info(user)
-    if staff is None or staff.tenant_id != extension.tenant_id or not staff.is_dispatcher:
+    case = CaseFacts(tenant_id=extension.tenant_id)
+    if not policy.acts_on(staff, Capability.DECIDE_EXTENSIONS, case):
         raise PermissionDenied(_("只有指挥室调度员可以审批延期申请。"))
     if extension.status != Status.PENDING:
         raise ValidationError(_("该延期申请已处理，不能重复审批。"))

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from services.directory.api import staff_info
+from services.directory.api import Capability, policy, staff_info
 
 from .stats import monthly_stats
 
@@ -61,8 +61,7 @@ class CommandRoomOnly(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.user.is_superuser:
             return True
-        staff = staff_info(request.user)
-        return staff is not None and staff.is_dispatcher
+        return policy.can(staff_info(request.user), Capability.READ_STATISTICS)
 
 
 class MonthlyStatsView(APIView):

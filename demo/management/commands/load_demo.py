@@ -95,6 +95,8 @@ class Command(BaseCommand):
             tenant, "新河镇社会事务办", "xinhe_social", townships["新河镇"]
         )
         scenarios = intake.install_builtin_scenarios(tenant)
+        # Reports against an institution put the reporter at risk: 医保 is 举报类 (保密).
+        intake.mark_confidential(scenarios["medical_insurance"])
         for code, (township, place) in PLACES.items():
             intake.create_entry_point(tenant, scenarios[code], place, townships[township])
         for order, (code, name, scenario_code) in enumerate(DEPARTMENTS, start=1):

@@ -13,6 +13,7 @@ import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from services.directory import api as directory
 from services.routing import api as routing
 
 from ..reports import mask_phone
@@ -41,12 +43,39 @@ FIELDS = (
     "reopen_count",
     "escalated",
     "reporter_phone",
+    "tenant_id",
+    "department_id",
+    "intake_officer_id",
+    "scenario__confidential",
     "description",
     "result",
     "rating",
 )
 
 COLOUR_LABELS = {"green": "绿", "yellow": "黄", "red": "红"}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who exports: the phone column follows the same rule as the case page
+    (policy.sees_full_phone); the platform operator sees every number."""
+
+    staff: directory.StaffInfo | None
+    operator: bool = False
+
+    def phone(self, record: dict) -> str:
+        number = record["reporter_phone"]
+        if not number or self.operator:
+            return number or ""
+        case = directory.CaseFacts(
+            tenant_id=record["tenant_id"],
+            department_id=record["department_id"],
+            intake_officer_id=record["intake_officer_id"],
+            confidential=record["scenario__confidential"],
+        )
+        if directory.policy.sees_full_phone(self.staff, case):
+            return number
+        return mask_phone(number) if directory.policy.reads_reporter(self.staff, case) else ""
 
 
 def header() -> list[str]:
@@ -89,7 +118,7 @@ def tenant_scope(tenant_id: int | None):
             yield
 
 
-def rows(queryset: QuerySet, tenant_id: int | None) -> Iterator[list[str]]:
+def rows(queryset: QuerySet, tenant_id: int | None, reader: Reader) -> Iterator[list[str]]:
     """The export's rows in the list's order, read in chunks with their deadline colours."""
     states = dict(CaseState.choices)
     channels = dict(queryset.model.Channel.choices)
@@ -98,12 +127,12 @@ def rows(queryset: QuerySet, tenant_id: int | None) -> Iterator[list[str]]:
         for record in queryset.values(*FIELDS).iterator(chunk_size=CHUNK):
             chunk.append(record)
             if len(chunk) == CHUNK:
-                yield from _format(chunk, states, channels)
+                yield from _format(chunk, states, channels, reader)
                 chunk = []
-        yield from _format(chunk, states, channels)
+        yield from _format(chunk, states, channels, reader)
 
 
-def _format(chunk: list[dict], states: dict, channels: dict) -> Iterable[list[str]]:
+def _format(chunk: list[dict], states: dict, channels: dict, reader: Reader) -> Iterable[list[str]]:
     if not chunk:
         return []
     colours = routing.deadline_colours([r["pk"] for r in chunk])
@@ -122,7 +151,7 @@ def _format(chunk: list[dict], states: dict, channels: dict) -> Iterable[list[st
                 timezone.localtime(r["created_at"]).strftime("%Y-%m-%d %H:%M"),
                 r["reopen_count"],
                 _("是") if r["escalated"] else "",
-                mask_phone(r["reporter_phone"]) if r["reporter_phone"] else "",
+                reader.phone(r),
                 r["description"],
                 r["result"],
                 r["rating"],
@@ -139,22 +168,22 @@ class _Line:
         return value
 
 
-def csv_lines(queryset: QuerySet, tenant_id: int | None) -> Iterator[str]:
+def csv_lines(queryset: QuerySet, tenant_id: int | None, reader: Reader) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield "\ufeff"  # BOM: Excel then reads the Chinese as UTF-8
     yield writer.writerow(header())
-    for row in rows(queryset, tenant_id):
+    for row in rows(queryset, tenant_id, reader):
         yield writer.writerow(row)
 
 
-def xlsx_file(queryset: QuerySet, tenant_id: int | None) -> io.BufferedRandom:
+def xlsx_file(queryset: QuerySet, tenant_id: int | None, reader: Reader) -> io.BufferedRandom:
     """The whole workbook in a temporary file (rewound), for a FileResponse to send."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("案件"))
     sheet.append(header())
-    for row in rows(queryset[:XLSX_MAX_ROWS], tenant_id):
+    for row in rows(queryset[:XLSX_MAX_ROWS], tenant_id, reader):
         sheet.append(row)
     target = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it)
     workbook.save(target)

@@ -83,6 +83,7 @@ class CaseChangeList(ChangeList):
         colours = routing.deadline_colours([case.pk for case in self.result_list])
         for case in self.result_list:
             case.deadline_colour = colours.get(case.pk, "")
+            case.reporter_shown = shows_reporter(request, case)
         self.count_capped = self.result_count > COUNT_CAP
 
 
@@ -151,18 +152,13 @@ class CaseEventInline(admin.TabularInline):
 
 
 def sees_full_phone(request, case: Case) -> bool:
-    """The people who call the citizen back: the command room, the handling departments
-    (anyone of a department who can open the case leads or co-handles it) and the desk
-    officer who took it in. Administrators and other desks see it masked."""
-    if request.user.is_superuser:
-        return True
-    staff = request_staff(request)
-    if staff is None:
-        return False
-    return (
-        staff.role in (directory.Role.DISPATCHER, directory.Role.DEPARTMENT)
-        or case.intake_officer_id == request.user.pk
-    )
+    """The policy's rule (policy.sees_full_phone); the platform operator sees everything."""
+    return request.user.is_superuser or access.shows_full_phone(request_staff(request), case)
+
+
+def shows_reporter(request, case: Case) -> bool:
+    """Whether the reporter's name, number and photos are shown (confidential scenarios)."""
+    return request.user.is_superuser or access.shows_reporter(request_staff(request), case)
 
 
 @admin.register(Case)
@@ -216,18 +212,27 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("联系电话"))
     def masked_phone(self, case: Case) -> str:
-        return mask_phone(case.reporter_phone) if case.reporter_phone else "—"
+        shown = getattr(case, "reporter_shown", True)  # the case page asks before showing it
+        return mask_phone(case.reporter_phone) if case.reporter_phone and shown else "—"
 
     def get_search_results(self, request, queryset, search_term):
         staff = request_staff(request)
         region = directory.get_tenant(staff.tenant_id).phone_region if staff else "CN"
         condition = search_filter(search_term, region)
-        return (queryset.filter(condition) if condition is not None else queryset), False
+        if condition is None:
+            return queryset, False
+        found = queryset.filter(condition)
+        if _by_phone(condition) and not request.user.is_superuser:
+            found = access.with_readable_reporter(staff, found)
+        return found, False
 
     # --- the case page ---------------------------------------------------------------------
 
     def get_fieldsets(self, request, obj=None):
         phone = "reporter_phone" if obj and sees_full_phone(request, obj) else "masked_phone"
+        reporter = ("photo_gallery", "reporter_name", phone)
+        if obj and not shows_reporter(request, obj):
+            reporter = ("reporter_withheld",)
         return [
             (
                 _("市民诉求"),
@@ -241,9 +246,7 @@ class CaseAdmin(admin.ModelAdmin):
                         "place_label",
                         "description",
                         "submission_details",
-                        "photo_gallery",
-                        "reporter_name",
-                        phone,
+                        *reporter,
                     )
                 },
             ),
@@ -290,6 +293,10 @@ class CaseAdmin(admin.ModelAdmin):
                 ),
             ),
         )
+
+    @admin.display(description=gettext_lazy("举报人"))
+    def reporter_withheld(self, case: Case) -> str:
+        return _("举报类案件：举报人信息仅指挥室、承办部门和受理人可见。")
 
     @admin.display(description=gettext_lazy("照片"))
     def photo_gallery(self, case: Case) -> str:
@@ -418,8 +425,7 @@ class CaseAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(back)
 
     def has_sign_for_permission(self, request) -> bool:
-        staff = request_staff(request)
-        return staff is not None and staff.role == directory.Role.DEPARTMENT
+        return directory.policy.can(request_staff(request), directory.Capability.HANDLE_CASES)
 
     @admin.action(description=gettext_lazy("签收所选案件"), permissions=["sign_for"])
     def sign_for_selected(self, request, queryset) -> None:
@@ -473,20 +479,29 @@ class CaseAdmin(admin.ModelAdmin):
         queryset = self._filtered(request)
         staff = request_staff(request)
         tenant_id = staff.tenant_id if staff and not request.user.is_superuser else None
+        reader = case_export.Reader(staff, operator=request.user.is_superuser)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         if fmt == "csv":
             response = StreamingHttpResponse(
-                case_export.csv_lines(queryset, tenant_id), content_type="text/csv; charset=utf-8"
+                case_export.csv_lines(queryset, tenant_id, reader),
+                content_type="text/csv; charset=utf-8",
             )
             response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
             response["X-Export-Rows"] = str(queryset.count())
             return response
         return FileResponse(
-            case_export.xlsx_file(queryset, tenant_id),
+            case_export.xlsx_file(queryset, tenant_id, reader),
             as_attachment=True,
             filename=f"cases-{stamp}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+
+
+def _by_phone(condition) -> bool:
+    return any(
+        isinstance(child, tuple) and child[0] == "reporter_phone_hash"
+        for child in condition.children
+    )
 
 
 def colour_badge(colour: str) -> str:

@@ -91,7 +91,7 @@ class TenantOwnedAdmin(admin.ModelAdmin):
 
 @admin.register(Scenario)
 class ScenarioAdmin(TenantOwnedAdmin):
-    list_display = ("name", "code", "active", "max_photos", "promise_days")
+    list_display = ("name", "code", "active", "confidential", "max_photos", "promise_days")
     inlines = [ScenarioFieldInline]
 
 

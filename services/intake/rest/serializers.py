@@ -4,6 +4,9 @@ the same as on the other channels; the request serializers here only document it
 from django.urls import reverse
 from rest_framework import serializers
 
+from services.privacy import mask_phone
+
+from .. import access
 from ..models import Case, CaseEvent, CasePhoto, ScenarioField
 
 
@@ -137,3 +140,16 @@ class CaseDetailSerializer(CaseListSerializer):
             "photos",
             "timeline",
         )
+
+    def to_representation(self, case: Case) -> dict:
+        """The reporter as the policy lets this reader see them: the whole number only to
+        those who call back, nothing of a confidential report's reporter to the others."""
+        data = super().to_representation(case)
+        if self.context.get("operator"):
+            return data
+        reader = self.context.get("reader")
+        if not access.shows_reporter(reader, case):
+            data.update(reporter_phone="", reporter_name="", photos=[])
+        elif not access.shows_full_phone(reader, case):
+            data["reporter_phone"] = mask_phone(case.reporter_phone)
+        return data

@@ -18,6 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from services.directory import api as directory
+
 from .. import access, api
 from ..models import Case
 from .serializers import (
@@ -248,6 +250,14 @@ class CaseDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return access.readable_cases(self.request.user).prefetch_related("timeline", "photos")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        user = self.request.user
+        return {
+            **super().get_serializer_context(),
+            "reader": directory.staff_info(user),
+            "operator": user.is_superuser,
+        }
 
     def get_object(self) -> Case:
         # DRF's default answer is Django's untranslated "No Case matches the given query."

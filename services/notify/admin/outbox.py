@@ -7,6 +7,7 @@ from services.privacy import mask_phone
 
 from ..models import InboundMessage, Message
 from ..outbox import confirm_sent_by_operator, requeue_by_operator
+from .phones import MaskedNumbers
 
 
 class _ReadOnly:
@@ -43,7 +44,8 @@ class ProblemFilter(admin.SimpleListFilter):
 
 
 @admin.register(Message)
-class MessageAdmin(_ReadOnly, admin.ModelAdmin):
+class MessageAdmin(MaskedNumbers, _ReadOnly, admin.ModelAdmin):
+    masked_fields = {"to": "recipient"}
     list_display = (
         "created_at",
         "purpose",
@@ -108,7 +110,8 @@ class MessageAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(_ReadOnly, admin.ModelAdmin):
+class InboundMessageAdmin(MaskedNumbers, _ReadOnly, admin.ModelAdmin):
+    masked_fields = {"sender": "masked_sender"}
     list_display = ("received_at", "masked_sender", "body", "outcome", "survey")
     list_filter = ("outcome",)
     search_fields = ("=provider_id", "=sender")

@@ -10,6 +10,7 @@ from services.privacy import mask_phone, normalise_phone, phone_hash
 
 from ..models import NotifySettings, OptOut, SmsTemplate
 from ..texts import default_text, install_defaults, preview, segments
+from .phones import MaskedNumbers
 
 
 @admin.register(NotifySettings)
@@ -72,9 +73,10 @@ class SmsTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(OptOut)
-class OptOutAdmin(admin.ModelAdmin):
+class OptOutAdmin(MaskedNumbers, admin.ModelAdmin):
     """A number can be added on a citizen's phone call, or removed when they ask to resume."""
 
+    masked_fields = {"phone": "masked_phone"}
     list_display = ("masked_phone", "source", "created_at")
     search_fields = ("phone_hash",)  # shows the box; get_search_results decides
     search_help_text = _("输入手机号码（精确匹配）")

@@ -1,23 +1,20 @@
 """Who the requesting user is, for routing's admin pages (thin: the rules live in services)."""
 
-from services.directory.api import StaffInfo, staff_info
+from services.directory.admin_site import request_staff
 
-
-def staff(request) -> StaffInfo | None:
-    if not hasattr(request, "staff"):
-        request.staff = staff_info(request.user)
-    return request.staff
+__all__ = ["StaffTenantForm", "can", "request_staff", "tenant_id"]
+from services.directory.api import Capability, policy
 
 
 def tenant_id(request) -> int | None:
     """The user's tenant; None for the platform operator (superuser) or a user without one."""
-    info = staff(request)
+    info = request_staff(request)
     return info.tenant_id if info is not None else None
 
 
-def is_dispatcher(request) -> bool:
-    info = staff(request)
-    return request.user.is_superuser or (info is not None and info.is_dispatcher)
+def can(request, capability: Capability) -> bool:
+    """Whether the requesting staff member's role holds `capability` (see policy.py)."""
+    return policy.can(request_staff(request), capability)
 
 
 class StaffTenantForm:

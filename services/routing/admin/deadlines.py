@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
+from services.directory.api import Capability
+
 from .. import deadlines, extensions, validation
 from ..models import CalendarDay, CaseDeadline, DeadlineExtension, DeadlinePolicy, WorkCalendar
 from . import access
@@ -194,8 +196,8 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         rows = super().get_queryset(request).select_related("requested_by", "decided_by")
-        info = access.staff(request)
-        if request.user.is_superuser or (info is not None and info.is_dispatcher):
+        info = access.request_staff(request)
+        if request.user.is_superuser or access.can(request, Capability.DECIDE_EXTENSIONS):
             return rows
         if info is None:
             return rows.none()
@@ -221,12 +223,14 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk
 
-    # Role rules for a workflow model (who asks, who decides), like intake's transitions.
+    # Who asks and who decides are the policy's (REQUEST_/DECIDE_EXTENSIONS), not the
+    # model-permission table: a workflow model, like intake's transitions.
     def _role_ok(self, request, *, ask: bool = False) -> bool:
-        info = access.staff(request)
         if request.user.is_superuser:
             return not ask  # the operator decides nothing in a tenant's workflow but may look
-        return info is not None and (info.is_dispatcher or bool(info.department_ids))
+        return access.can(request, Capability.REQUEST_EXTENSIONS) or access.can(
+            request, Capability.DECIDE_EXTENSIONS
+        )
 
     def has_module_permission(self, request) -> bool:
         return self._role_ok(request)
@@ -244,8 +248,7 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
         return False
 
     def has_decide_permission(self, request) -> bool:
-        info = access.staff(request)
-        return info is not None and info.is_dispatcher
+        return access.can(request, Capability.DECIDE_EXTENSIONS)
 
     @admin.action(description=_("批准所选延期申请"), permissions=["decide"])
     def approve(self, request, queryset) -> None:
