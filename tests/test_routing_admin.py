@@ -223,6 +223,8 @@ def test_extension_asked_on_the_case_page_and_approved_by_the_dispatcher(world):
         with scopes_disabled():
             assert DeadlineExtension.objects.get(pk=extension.pk).status == "pending"
 
+        listing = client_for(dispatcher).get("/admin/routing/deadlineextension/")
+        assert f'href="/admin/intake/case/{case.pk}/change/"' in listing.content.decode()
         approved = client_for(dispatcher).post(
             "/admin/routing/deadlineextension/",
             {"action": "approve", "_selected_action": [str(extension.pk)]},

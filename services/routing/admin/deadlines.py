@@ -3,7 +3,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
@@ -189,7 +191,7 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
     the list actions. Decisions and requests land in the case timeline."""
 
     list_display = (
-        "case_id",
+        "case_link",
         "phase",
         "amount",
         "unit",
@@ -211,6 +213,12 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
         if info is None:
             return rows.none()
         return rows.filter(deadline__department_id__in=info.department_ids)
+
+    @admin.display(description=_("案件"), ordering="case_id")
+    def case_link(self, obj: DeadlineExtension) -> str:
+        """To the case page, where the request was made and the timeline shows it."""
+        url = reverse("admin:intake_case_change", args=[obj.case_id])
+        return format_html('<a href="{}">{}</a>', url, obj.case_id)
 
     # Role rules for a workflow model (who asks, who decides), like intake's transitions.
     def _role_ok(self, request) -> bool:
