@@ -11,6 +11,7 @@ urlpatterns = [
     path("c/<str:token>/qr.png", views.entry_qr_png, name="entry-qr-png"),
     path("r/<str:key>/", views.receipt, name="receipt"),
     path("s/<str:key>/", views.status, name="status"),
+    path("s/<str:key>/files/<str:token>/<str:variant>/", views.result_file, name="result-file"),
     path("status/", views.status_lookup, name="status-lookup"),
     path("v/<str:token>/", views.survey, name="survey"),
     path("desk/", desk.home, name="desk"),

@@ -92,8 +92,21 @@ def status(request: HttpRequest, key: str) -> HttpResponse:
     return render(
         request,
         "frontend/status.html",
-        {"case": case, "timeline": intake.public_timeline(case.id)},
+        {
+            "case": case,
+            "timeline": intake.public_timeline(case.id),
+            "result_files": intake.public_result_files(case.id),
+        },
     )
+
+
+@require_GET
+def result_file(request: HttpRequest, key: str, token: str, variant: str) -> HttpResponse:
+    """A result attachment, to whoever holds the case's private link (status page, survey)."""
+    response = intake.citizen_result_file(key, token, variant)
+    if response is None:
+        raise Http404
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,21 +129,34 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/status_lookup.html", context, status=404)
 
 
+RATING_VALUES = frozenset({"1", "2", "3", "4", "5"})
+
+
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
-    """满意度评价 from the SMS link: one tap on a rating, with an optional comment."""
+    """满意度评价 from the SMS link: the result being rated, a rating and an optional comment,
+    then a confirmation before anything is recorded (a stray tap records nothing)."""
     found = notify.survey_by_token(token)
     if found is None:
         raise Http404
-    if request.method == "POST" and found.is_open:
-        rating = request.POST.get("rating", "")
-        if rating in {"1", "2", "3", "4", "5"}:
-            notify.answer_survey_by_token(token, int(rating), request.POST.get("comment", ""))
-            return redirect("frontend:survey", token=token)  # a reload must not post again
-        context = {
-            "survey": found,
-            "error": _("请选择一个评价。"),
-            "comment": request.POST.get("comment", ""),
-        }
+    case = intake.get_case(found.case_id)
+    context = {
+        "survey": found,
+        "case": case,
+        "result_files": intake.public_result_files(case.id),
+        "rating": "",
+        "comment": "",
+    }
+    if request.method == "GET" or not found.is_open:
+        return render(request, "frontend/survey.html", context)
+    rating = request.POST.get("rating", "")
+    context.update(rating=rating, comment=request.POST.get("comment", "")[:1000])
+    if rating not in RATING_VALUES:
+        context["error"] = _("请选择一个评价。")
         return render(request, "frontend/survey.html", context, status=400)
-    return render(request, "frontend/survey.html", {"survey": found})
+    if request.POST.get("confirm") == "1":
+        notify.answer_survey_by_token(token, int(rating), context["comment"])
+        return redirect("frontend:survey", token=token)  # a reload must not post again
+    if request.POST.get("edit") != "1":
+        context["confirming"] = dict(found.choices)[int(rating)]
+    return render(request, "frontend/survey.html", context)

@@ -99,6 +99,8 @@ WHO_MAY_TAKE = {
     "dispatch": {"admin", "dispatcher"},
     "reassign": {"admin", "dispatcher"},
     "invalidate": {"admin", "dispatcher"},
+    "close_by_dispatcher": {"admin", "dispatcher"},
+    "reopen_by_dispatcher": {"admin", "dispatcher"},
     "sign_for": {"labour"},
     "return_case": {"labour"},
     "resolve": {"labour"},

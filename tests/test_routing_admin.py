@@ -1,6 +1,7 @@
 """Routing in the admin: rules edited with validation, the "try it" page, extensions."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -176,7 +177,7 @@ def test_try_it_needs_permission(world):
     assert client_for(clerk).post(TRY_URL, {"case_id": "1"}).status_code in (302, 403)
 
 
-def test_extension_asked_in_the_admin_and_approved_by_the_dispatcher(world):
+def test_extension_asked_on_the_case_page_and_approved_by_the_dispatcher(world):
     with scope(tenant=world.tenant.pk):
         routing.create_deadline_policy(
             world.tenant,
@@ -191,20 +192,26 @@ def test_extension_asked_in_the_admin_and_approved_by_the_dispatcher(world):
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, tzinfo=CST), tick=False):
         case = world.route()
         asking = client_for(clerk)
-        form = asking.get(f"/admin/routing/deadlineextension/add/?case_id={case.pk}")
-        assert form.status_code == 200
+        page = asking.get(f"/admin/intake/case/{case.pk}/change/").content.decode()
+        assert "申请延期" in page and "extension-reason" in page
+        assert asking.get("/admin/routing/deadlineextension/add/").status_code == 403
+        ask_url = f"/admin/intake/case/{case.pk}/extension/"
         request = {
-            "case_id": str(case.pk),
             "phase": "sign_for",
             "amount": "2",
             "unit": "hours",
             "reason": "经办人外出核查，下午签收",
         }
-        empty = asking.post("/admin/routing/deadlineextension/add/", {**request, "reason": ""})
-        assert "该字段是必填项" in empty.content.decode()
-        assert asking.post("/admin/routing/deadlineextension/add/", request).status_code == 302
-        again = asking.post("/admin/routing/deadlineextension/add/", request)
+        empty = asking.post(ask_url, {**request, "reason": " "}, follow=True)
+        assert "请填写延期理由" in empty.content.decode()
+        no_amount = asking.post(ask_url, {**request, "amount": "0"}, follow=True)
+        assert "请填写要延长的时长" in no_amount.content.decode()
+        asked = asking.post(ask_url, request, follow=True)
+        assert "延期申请已提交，等待指挥室审批" in asked.content.decode()
+        again = asking.post(ask_url, request, follow=True)
         assert "已有待审批的延期申请" in again.content.decode()
+        other = world.staff("medical_clerk", directory.Role.DEPARTMENT, ("medical",))
+        assert client_for(other).post(ask_url, request).status_code == 404, "not their case"
 
         with scopes_disabled():
             extension = DeadlineExtension.objects.get(case_id=case.pk)
@@ -216,6 +223,8 @@ def test_extension_asked_in_the_admin_and_approved_by_the_dispatcher(world):
         with scopes_disabled():
             assert DeadlineExtension.objects.get(pk=extension.pk).status == "pending"
 
+        listing = client_for(dispatcher).get("/admin/routing/deadlineextension/")
+        assert f'href="/admin/intake/case/{case.pk}/change/"' in listing.content.decode()
         approved = client_for(dispatcher).post(
             "/admin/routing/deadlineextension/",
             {"action": "approve", "_selected_action": [str(extension.pk)]},
@@ -283,14 +292,14 @@ def test_calendar_days_and_hours_are_checked(world, calendar_admin):
     assert "2026-01-01 已登记为“节假日（不上班）”" in duplicate.content.decode()
     assert calendar_admin.post(url, {**new_year, "date": "2026-12-31"}).status_code == 302
 
-    hours = {"day_start": "17:30", "day_end": "08:30", "weekend_days": "[6, 7]"}
+    hours = {"day_start": "17:30", "day_end": "08:30", "weekend_days": ["6", "7"]}
     response = calendar_admin.post("/admin/routing/workcalendar/add/", hours)
     assert "下班时间必须晚于上班时间" in response.content.decode()
     every_day = {
         **hours,
         "day_start": "08:30",
         "day_end": "17:30",
-        "weekend_days": "[1,2,3,4,5,6,7]",
+        "weekend_days": [str(day) for day in range(1, 8)],
     }
     assert (
         "不能把一周七天都设为周休日"
@@ -304,3 +313,22 @@ def test_calendar_days_and_hours_are_checked(world, calendar_admin):
 
     with scope(tenant=world.tenant.pk):
         assert load_calendar(world.tenant.pk).day_end == dt.time(17, 0)
+
+
+def test_weekend_days_are_ticked_by_name_not_typed_as_json(world, calendar_admin):
+    url = "/admin/routing/workcalendar/add/"
+    form = calendar_admin.get(url).content.decode()
+    for number, name in enumerate(("周一", "周二", "周三", "周四", "周五", "周六", "周日"), 1):
+        assert re.search(
+            rf'<input type="checkbox" name="weekend_days" value="{number}"[^>]*>\s*{name}', form
+        ), name
+    six_day_week = {"day_start": "08:30", "day_end": "17:30", "weekend_days": ["7"]}
+    assert calendar_admin.post(url, six_day_week).status_code == 302
+    from services.routing.models import WorkCalendar
+
+    with scopes_disabled():
+        calendar = WorkCalendar.objects.get(tenant=world.tenant)
+    assert calendar.weekend_days == [7]
+    edit = calendar_admin.get(f"/admin/routing/workcalendar/{calendar.pk}/change/")
+    assert re.search(r'value="7"[^>]*checked', edit.content.decode()), "the saved day is ticked"
+    assert not re.search(r'value="6"[^>]*checked', edit.content.decode())

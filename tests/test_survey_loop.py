@@ -303,7 +303,7 @@ def test_the_survey_window_and_reminder_follow_the_tenants_settings(
     assert len(sms_outbox) == before
 
 
-def test_the_one_tap_web_survey_with_a_comment_reopens_the_case(
+def test_the_web_survey_shows_what_is_rated_and_asks_to_confirm(
     client, demo, drain, sms_outbox, user_named
 ):
     case = resolved_case(demo, user_named, drain)
@@ -312,6 +312,8 @@ def test_the_one_tap_web_survey_with_a_comment_reopens_the_case(
     assert page.status_code == 200
     html = page.content.decode()
     assert case.tracking_number in html
+    assert "已督促企业结清全部工资。" in html, "the result being rated"
+    assert case.description in html and "欠薪" in html, "and what it answers"
     assert html.count('name="rating"') == 5 and "非常不满意" in html
     assert CITIZEN not in html and "+86138" not in html, "the page shows no phone number"
 
@@ -320,7 +322,18 @@ def test_the_one_tap_web_survey_with_a_comment_reopens_the_case(
     assert "请选择一个评价" in missing.content.decode()
     assert "还是很吵" in missing.content.decode(), "the comment is not lost"
 
-    answered = client.post(f"/v/{token}/", {"rating": "4", "comment": "晚上还是很吵"})
+    tapped = client.post(f"/v/{token}/", {"rating": "4", "comment": "晚上还是很吵"})
+    assert tapped.status_code == 200
+    assert survey_of(case).state == "open", "a tap alone records nothing"
+    confirm = tapped.content.decode()
+    assert '<strong id="chosen-rating">不满意</strong>' in confirm and "确认提交" in confirm
+    back = client.post(f"/v/{token}/", {"rating": "4", "comment": "晚上还是很吵", "edit": "1"})
+    assert 'value="4" checked' in back.content.decode() and "晚上还是很吵" in back.content.decode()
+    assert survey_of(case).state == "open"
+
+    answered = client.post(
+        f"/v/{token}/", {"rating": "4", "comment": "晚上还是很吵", "confirm": "1"}
+    )
     assert answered.status_code == 302 and answered["Location"] == f"/v/{token}/"
     drain("intake", "notify")
     assert (case_now(case).state, case_now(case).reopen_count) == ("in_progress", 1)
@@ -329,7 +342,7 @@ def test_the_one_tap_web_survey_with_a_comment_reopens_the_case(
     thanks_page = client.get(f"/v/{token}/").content.decode()
     assert "感谢您的评价" in thanks_page and "不满意" in thanks_page
 
-    client.post(f"/v/{token}/", {"rating": "1"})  # a second tap changes nothing
+    client.post(f"/v/{token}/", {"rating": "1", "confirm": "1"})  # a second answer: nothing
     reply(client, "1")  # nor does a later SMS: the survey is answered
     drain("intake", "notify")
     assert (case_now(case).state, survey_of(case).rating) == ("in_progress", 4)

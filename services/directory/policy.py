@@ -109,6 +109,8 @@ TRANSITIONS: dict[str, Capability] = {
     "dispatch": C.COMMAND_CASES,
     "reassign": C.COMMAND_CASES,
     "invalidate": C.COMMAND_CASES,
+    "close_by_dispatcher": C.COMMAND_CASES,  # 说明结案
+    "reopen_by_dispatcher": C.COMMAND_CASES,  # 指挥室重办
     "sign_for": C.HANDLE_CASES,
     "return_case": C.HANDLE_CASES,
     "resolve": C.HANDLE_CASES,

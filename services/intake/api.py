@@ -14,7 +14,7 @@ from django_scopes import scope, scopes_disabled
 
 from . import access, honeypot
 from .builtin_scenarios import install_builtin_scenarios
-from .models import Case, EntryPoint, Scenario
+from .models import Case, EntryPoint, ResultFile, Scenario
 from .qr import entry_point_url, qr_png, qr_svg
 from .reports import (  # the command room's and the monthly report's reads (报表)
     CaseCard,
@@ -27,12 +27,14 @@ from .reports import (  # the command room's and the monthly report's reads (报
     open_case_count,
     satisfaction_by_township,
 )
+from .result_files import file_response
 from .services import (
     CaseConflict,
     SubmissionInvalid,
     available_transitions,
     escalate,
     record_note,
+    resolve,
     submission_form,
     submit,
     transition,
@@ -46,6 +48,7 @@ __all__ = [
     "CaseSnapshot",
     "CaseState",
     "EntryPointView",
+    "ResultFileView",
     "SubmissionInvalid",
     "add_timeline_note",
     "assign",
@@ -56,6 +59,7 @@ __all__ = [
     "cases_by_phone",
     "cases_by_tracking_and_phone",
     "caught_by_honeypot",
+    "citizen_result_file",
     "counts_since",
     "create_entry_point",
     "daily_counts_by_scenario",
@@ -73,8 +77,10 @@ __all__ = [
     "mask_phone",
     "monthly_case_figures",
     "open_case_count",
+    "public_result_files",
     "public_timeline",
     "register_scan",
+    "resolve_case",
     "satisfaction_by_township",
     "scenario_field_names",
     "staff_case",
@@ -165,10 +171,10 @@ def case_by_access_key(access_key: str) -> CaseSnapshot | None:
     return _snapshot(case) if case else None
 
 
-# Transitions whose note is a reply to the citizen (受理, 办理结果, 评价). The notes of other
+# Transitions whose note is a reply to the citizen (受理, 办理结果, 评价, 说明结案). The notes of other
 # transitions (return reasons, routing explanations) stay with staff: the citizen sees only the
 # state change. Notes that change no state are shown when they were recorded as public.
-PUBLIC_NOTE_ACTIONS = frozenset({"submit", "resolve", "close", "reopen"})
+PUBLIC_NOTE_ACTIONS = frozenset({"submit", "resolve", "close", "reopen", "close_by_dispatcher"})
 
 
 def public_timeline(case_id: int) -> list[dict[str, Any]]:
@@ -184,6 +190,33 @@ def public_timeline(case_id: int) -> list[dict[str, Any]]:
         }
         for e in case.timeline.filter(public=True)
     ]
+
+
+@dataclass(frozen=True)
+class ResultFileView:
+    """A result attachment as the citizen's pages list it."""
+
+    token: str
+    kind: str  # "photo" | "document"
+    name: str
+
+
+def public_result_files(case_id: int) -> list[ResultFileView]:
+    """The files staff attached to the case's current result and left visible to the citizen."""
+    case = _load(case_id)
+    with scopes_disabled():
+        rows = ResultFile.objects.filter(case_id=case.pk, round=case.reopen_count, public=True)
+        return [ResultFileView(r.token, r.kind, r.name) for r in rows]
+
+
+def citizen_result_file(access_key: str, token: str, variant: str):
+    """The HTTP response serving a public result file to the holder of the case's private
+    link (its access key), or None: unknown, another case's, or not public."""
+    with scopes_disabled():
+        row = ResultFile.objects.filter(
+            token=token, public=True, case__access_key=access_key
+        ).first()
+    return file_response(row, variant) if row is not None else None
 
 
 def cases_by_tracking_and_phone(tracking_number: str, last_four: str) -> list[CaseSnapshot]:
@@ -322,6 +355,12 @@ def hold_for_dispatch(case_id: int, note: str) -> CaseSnapshot:
 def take_transition(case_id: int, name: str, user, note: str = "", **changes: Any) -> CaseSnapshot:
     """A staff member's transition (签收, 办结, 退回 …). See services.transition for errors."""
     transition(_load(case_id), name, by=user, note=note, **changes)
+    return get_case(case_id)
+
+
+def resolve_case(case_id: int, user, result: str, files: list | None = None) -> CaseSnapshot:
+    """办结 with attachments; ValidationError for a bad file, else as take_transition."""
+    resolve(_load(case_id), result, by=user, files=files)
     return get_case(case_id)
 
 

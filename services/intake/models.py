@@ -358,9 +358,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def return_case(self) -> None:
         """退回: not this department's case; routing tries again."""
 
-    @transition(state, source=CaseState.IN_PROGRESS, target=CaseState.ASSIGNED)
+    @transition(
+        state, source=[CaseState.IN_PROGRESS, CaseState.RESOLVED], target=CaseState.ASSIGNED
+    )
     def reassign(self) -> None:
-        """改派: a dispatcher moves the case to another department."""
+        """改派: a dispatcher moves the case to another department, also after 办结 when
+        supervision (督办) finds the first department could not settle it."""
 
     @transition(state, source=CaseState.IN_PROGRESS, target=CaseState.RESOLVED)
     def resolve(self) -> None:
@@ -373,6 +376,20 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(state, source=CaseState.RESOLVED, target=CaseState.IN_PROGRESS)
     def reopen(self) -> None:
         """重办: the citizen is dissatisfied; back to the same department."""
+
+    @transition(state, source=CaseState.RESOLVED, target=CaseState.CLOSED)
+    def close_by_dispatcher(self) -> None:
+        """说明结案: the command room closes a resolved case with an explanation the citizen
+        sees (e.g. the citizen cannot be reached, or supervision found the result sound)."""
+
+    @transition(
+        state,
+        source=[CaseState.RESOLVED, CaseState.CLOSED],
+        target=CaseState.IN_PROGRESS,
+        conditions=[lambda case: case.department_id is not None],
+    )
+    def reopen_by_dispatcher(self) -> None:
+        """指挥室重办: the command room sends a resolved or closed case back to its department."""
 
     @transition(state, source=OPEN_STATES, target=CaseState.CLOSED)
     def invalidate(self) -> None:
@@ -441,3 +458,53 @@ class CasePhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} #{self.order + 1}"
+
+
+def _result_file_path(attachment: "ResultFile", filename: str) -> str:
+    # Token-named like citizens' photos; `filename` is ours ("full.jpg", "thumb.jpg", "doc.pdf").
+    return f"cases/{attachment.tenant_id}/results/{attachment.token}-{filename}"
+
+
+class ResultFile(models.Model):
+    """A photo or PDF document staff attach to their result (办理结果附件). Checked like
+    citizens' photos, kept in the private storage, shown to staff who may read the case and,
+    when `public`, to the citizen through the case's private link."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("照片")
+        DOCUMENT = "document", _("文件")
+
+    tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="result_files", verbose_name=_("案件")
+    )
+    token = models.CharField(max_length=16, unique=True, default=new_token, editable=False)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("文件"), upload_to=_result_file_path, storage=_private_storage)
+    thumbnail = models.FileField(
+        _("缩略图"), upload_to=_result_file_path, storage=_private_storage, blank=True
+    )
+    name = models.CharField(_("文件名"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    public = models.BooleanField(_("市民可见"), default=True)
+    # The resolution round (Case.reopen_count when resolved) the file belongs to.
+    round = models.PositiveSmallIntegerField(_("轮次"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("办理结果附件")
+        verbose_name_plural = _("办理结果附件")
+        ordering = ["round", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -131,8 +132,11 @@ def store_photos(case: Case, photos: list[CleanPhoto]) -> list[CasePhoto]:
     return stored
 
 
-def discard_files(rows: list[CasePhoto]) -> None:
+def discard_files(rows: list[models.Model]) -> None:
+    """Deletes the stored files of rows (photos, result files) whose transaction rolled back."""
     for row in rows:
-        for field in (row.image, row.thumbnail):
-            if field.name:
-                field.storage.delete(field.name)
+        for model_field in row._meta.concrete_fields:
+            if isinstance(model_field, models.FileField):
+                stored = getattr(row, model_field.name)
+                if stored.name:
+                    stored.storage.delete(stored.name)

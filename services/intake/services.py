@@ -20,6 +20,8 @@ from .access import facts
 from .forms import CaseSubmissionForm
 from .models import Case, CaseEvent, EntryPoint, Scenario
 from .photos import discard_files, store_photos
+from .result_files import clean_result_files, store_result_files
+from .states import CaseState
 
 logger = logging.getLogger(__name__)
 
@@ -162,9 +164,13 @@ TRANSITIONS: dict[str, TransitionRule] = {
     "resolve": TransitionRule("case.resolved", gettext_lazy("办结")),
     "close": TransitionRule("case.closed", gettext_lazy("结案")),
     "reopen": TransitionRule("case.reopened", gettext_lazy("重办")),
+    "close_by_dispatcher": TransitionRule("case.closed", gettext_lazy("说明结案")),
+    "reopen_by_dispatcher": TransitionRule("case.reopened", gettext_lazy("指挥室重办")),
     "invalidate": TransitionRule("case.closed", gettext_lazy("作废")),
 }
 
+
+AFTER_RESOLUTION = frozenset({CaseState.RESOLVED, CaseState.CLOSED})
 
 # A logged-in user who is nobody's staff: distinct from None, which means the system itself.
 _NOT_STAFF = object()
@@ -211,6 +217,9 @@ def transition(
     try:
         with transaction.atomic():
             getattr(case, name)()
+            if from_state in AFTER_RESOLUTION and case.state != CaseState.CLOSED:
+                # Back to work after 办结: a new round, so the next 办结 is surveyed afresh.
+                case.reopen_count += 1
             for field, value in changes.items():
                 setattr(case, field, value)
             case.save()
@@ -231,6 +240,24 @@ def transition(
             _("案件 %(number)s 当前状态为“%(state)s”，无法执行该操作，请刷新后重试。")
             % {"number": case.tracking_number, "state": case.get_state_display()}
         ) from exc
+    return case
+
+
+def resolve(case: Case, result: str, *, by, files: list | None = None) -> Case:
+    """办结 with the result and its attachments (办理结果附件), whole or not at all.
+
+    Every file is checked before anything changes (ValidationError); then the transition
+    (PermissionDenied, CaseConflict as `transition`) and the files commit together.
+    """
+    cleaned = clean_result_files(list(files or []))
+    stored: list = []
+    try:
+        with transaction.atomic():
+            transition(case, "resolve", by=by, note=result, result=result)
+            stored = store_result_files(case, cleaned, by=by)
+    except BaseException:
+        discard_files(stored)
+        raise
     return case
 
 
@@ -268,15 +295,10 @@ def apply_survey_answer(case_id: int, rating: int, comment: str, satisfied: bool
         if satisfied:
             transition(case, "close", by_label=CITIZEN_LABEL, note=note, rating=rating)
         elif case.reopen_count == 0:
-            transition(
-                case,
-                "reopen",
-                by_label=CITIZEN_LABEL,
-                note=note,
-                rating=rating,
-                reopen_count=case.reopen_count + 1,
-            )
-        elif not case.escalated:
+            transition(case, "reopen", by_label=CITIZEN_LABEL, note=note, rating=rating)
+        else:
+            # 督办: the case waits in the command room's queue until a dispatcher settles it
+            # (改派, 指挥室重办 or 说明结案); a dissatisfaction after that asks them again.
             Case.objects.filter(pk=case.pk).update(escalated=True, rating=rating)
             record_note(
                 case,

@@ -5,4 +5,5 @@ from . import views
 app_name = "intake"
 urlpatterns = [
     path("photos/<str:token>/<str:variant>.jpg", views.photo, name="photo"),
+    path("results/<str:token>/<str:variant>/", views.result_file, name="result-file"),
 ]

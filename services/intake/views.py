@@ -1,4 +1,5 @@
-"""Citizens' photos, served only to staff who may read the case (never by a public URL)."""
+"""Case files — citizens' photos and staff's result attachments — served only to staff who
+may read the case (never by a public URL; the citizen's own view is the frontend's)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
@@ -8,7 +9,8 @@ from django_scopes import scopes_disabled
 from services.directory.api import staff_info
 
 from .access import readable_cases, shows_reporter
-from .models import CasePhoto
+from .models import CasePhoto, ResultFile
+from .result_files import file_response
 
 
 @require_GET
@@ -30,3 +32,15 @@ def photo(request: HttpRequest, token: str, variant: str) -> FileResponse:
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_GET
+@login_required
+def result_file(request: HttpRequest, token: str, variant: str) -> FileResponse:
+    with scopes_disabled():
+        found = ResultFile.objects.filter(
+            token=token, case__in=readable_cases(request.user)
+        ).first()
+    if found is None:
+        raise Http404
+    return file_response(found, variant)

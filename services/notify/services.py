@@ -21,9 +21,11 @@ RATING_LABELS = {
 
 @dataclass(frozen=True)
 class SurveyView:
-    """What the web survey page shows: nothing but the tracking number and the state."""
+    """What the web survey page needs: the tracking number and the state, and the case (the
+    page asks intake for the result being rated)."""
 
     token: str
+    case_id: int
     tracking_number: str
     state: str  # open | answered | expired | cancelled
     rating: int | None
@@ -51,6 +53,7 @@ def survey_by_token(token: str) -> SurveyView | None:
         return None
     return SurveyView(
         token=survey.token,
+        case_id=survey.case_id,
         tracking_number=survey.tracking_number,
         state=survey.state,
         rating=survey.rating,

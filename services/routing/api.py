@@ -9,10 +9,18 @@ from django.db.models import QuerySet
 
 from . import deadlines, stats
 from .extensions import decide_extension, request_extension
-from .models import CalendarDay, CaseCoHandler, DeadlinePolicy, RoutingRule, TimeUnit
+from .models import (
+    CalendarDay,
+    CaseCoHandler,
+    DeadlineExtension,
+    DeadlinePolicy,
+    RoutingRule,
+    TimeUnit,
+)
 
 __all__ = [
     "COLOURS",
+    "ExtensionPhase",
     "TimeUnit",
     "case_ids_in_colour",
     "co_handled_case_ids",
@@ -26,6 +34,7 @@ __all__ = [
 ]
 
 COLOURS = deadlines.COLOURS  # ("green", "yellow", "red")
+ExtensionPhase = DeadlineExtension.Phase  # which deadline a 延期申请 moves
 
 
 def deadline_colours(case_ids: Iterable[int], now: datetime | None = None) -> dict[int, str]:

@@ -11,7 +11,7 @@ filters that match the case indexes, exact searches for numbers.
 from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter, SimpleListFilter
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
@@ -32,7 +32,14 @@ from services.routing import api as routing
 from .. import access
 from ..models import Case, CaseEvent
 from ..reports import mask_phone, search_filter
-from ..services import TRANSITIONS, CaseConflict, available_transitions, record_note, transition
+from ..services import (
+    TRANSITIONS,
+    CaseConflict,
+    available_transitions,
+    record_note,
+    resolve,
+    transition,
+)
 from ..states import CaseState
 from . import case_export
 
@@ -53,6 +60,11 @@ ASKS = {
     "invalidate": ("reason", gettext_lazy("作废理由（如：重复案件 261124-00001）")),
     "dispatch": ("department", gettext_lazy("派往部门")),
     "reassign": ("department", gettext_lazy("改派部门")),
+    "close_by_dispatcher": (
+        "reason",
+        gettext_lazy("结案说明（市民可见，如：多次电话无法联系到市民）"),
+    ),
+    "reopen_by_dispatcher": ("reason", gettext_lazy("重办要求（承办部门可见）")),
 }
 COLOURS = {
     "green": (gettext_lazy("正常"), "#2e7d32"),
@@ -115,6 +127,23 @@ class TownshipFilter(SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():
             return queryset.filter(region__path__startswith=f"/{self.value()}/")
+        return queryset
+
+
+class SupervisionFilter(SimpleListFilter):
+    """督办 queue: escalated cases until they are closed (结案), then among the settled."""
+
+    title = gettext_lazy("督办")
+    parameter_name = "supervision"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("督办中")), ("settled", _("督办已结案"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(escalated=True).exclude(state=CaseState.CLOSED)
+        if self.value() == "settled":
+            return queryset.filter(escalated=True, state=CaseState.CLOSED)
         return queryset
 
 
@@ -182,7 +211,7 @@ class CaseAdmin(admin.ModelAdmin):
         TownshipFilter,
         "department",
         "channel",
-        "escalated",
+        SupervisionFilter,
         ("created_at", DateFieldListFilter),
     )
     search_fields = ("tracking_number",)  # shows the box; get_search_results decides
@@ -258,6 +287,7 @@ class CaseAdmin(admin.ModelAdmin):
                         "deadline",
                         "department",
                         "result",
+                        "result_file_list",
                         "rating",
                         "reopen_count",
                         "escalated",
@@ -316,6 +346,31 @@ class CaseAdmin(admin.ModelAdmin):
             ),
         )
 
+    @admin.display(description=gettext_lazy("结果附件"))
+    def result_file_list(self, case: Case) -> str:
+        files = list(case.result_files.all())
+        if not files:
+            return "—"
+        return format_html(
+            "<ul class='result-files'>{}</ul>",
+            format_html_join(
+                "",
+                "<li><a href='{}' target='_blank' rel='noopener'>{}</a> <span class='help'>{}</span></li>",
+                (
+                    (
+                        reverse("intake:result-file", args=[f.token, "full"]),
+                        f.name,
+                        _("第 %(n)d 轮办结，%(who)s")
+                        % {
+                            "n": f.round + 1,
+                            "who": _("市民可见") if f.public else _("仅工作人员可见"),
+                        },
+                    )
+                    for f in files
+                ),
+            ),
+        )
+
     def has_add_permission(self, request) -> bool:
         return False  # cases come from citizens and desks, never typed into the admin
 
@@ -337,6 +392,11 @@ class CaseAdmin(admin.ModelAdmin):
                 for name in available_transitions(request.user, obj)
             ]
             context["version"] = obj.updated_at.isoformat()
+            if may_ask_for_time(request_staff(request), obj):
+                context["extension"] = {
+                    "phases": routing.ExtensionPhase.choices,
+                    "units": routing.TimeUnit.choices,
+                }
             if any(t["asks"] == "department" for t in context["transitions"]):
                 context["departments"] = sorted(
                     directory.department_names(obj.tenant_id).items(), key=lambda d: d[1]
@@ -354,6 +414,11 @@ class CaseAdmin(admin.ModelAdmin):
                 name="intake_case_transition",
             ),
             path("<int:case_id>/note/", view(self.add_note), name="intake_case_note"),
+            path(
+                "<int:case_id>/extension/",
+                view(self.ask_for_extension),
+                name="intake_case_extension",
+            ),
             path("export/", view(self.export_page), name="intake_case_export"),
             path("export/<str:fmt>/", view(self.export_download), name="intake_case_export_file"),
             *super().get_urls(),
@@ -381,7 +446,12 @@ class CaseAdmin(admin.ModelAdmin):
                     )
                     % {"number": case.tracking_number, "state": case.get_state_display()}
                 )
-            transition(case, name, by=request.user, note=note, **changes)
+            if name == "resolve":
+                resolve(case, note, by=request.user, files=request.FILES.getlist("files"))
+            else:
+                transition(case, name, by=request.user, note=note, **changes)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
         except (PermissionDenied, CaseConflict, ValueError) as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
@@ -402,7 +472,7 @@ class CaseAdmin(admin.ModelAdmin):
         if asks in ("result", "reason") and not note:
             raise ValueError(_("请填写%(what)s。") % {"what": ASKS[name][1]})
         if asks == "result":
-            return note, {"result": note}
+            return note, {}  # services.resolve stores the result
         if asks == "department":
             department_id = request.POST.get("department", "")
             if int(department_id or 0) not in directory.department_names(case.tenant_id):
@@ -422,6 +492,39 @@ class CaseAdmin(admin.ModelAdmin):
         else:
             record_note(case, action="note", note=text, by=request.user, public=False)
             self.message_user(request, _("备注已保存（仅工作人员可见）。"), messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+    def ask_for_extension(self, request, case_id: int):
+        """延期申请 from the case page; routing checks who may ask and records it."""
+        back = reverse("admin:intake_case_change", args=[case_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        case = self._case_or_404(request, case_id)
+        try:
+            amount = int(request.POST.get("amount", ""))
+            if amount < 1:
+                raise ValueError
+        except ValueError:
+            self.message_user(request, _("请填写要延长的时长（正整数）。"), messages.ERROR)
+            return HttpResponseRedirect(back)
+        phase, unit = request.POST.get("phase", ""), request.POST.get("unit", "")
+        if phase not in routing.ExtensionPhase.values or unit not in routing.TimeUnit.values:
+            self.message_user(request, _("请选择要延长的期限和单位。"), messages.ERROR)
+            return HttpResponseRedirect(back)
+        try:
+            routing.request_extension(
+                case.pk,
+                request.user,
+                phase=phase,
+                amount=amount,
+                unit=unit,
+                reason=request.POST.get("reason", "").strip()[:2000],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, text, messages.ERROR)
+        else:
+            self.message_user(request, _("延期申请已提交，等待指挥室审批。"), messages.SUCCESS)
         return HttpResponseRedirect(back)
 
     def has_sign_for_permission(self, request) -> bool:
@@ -501,6 +604,17 @@ def _by_phone(condition) -> bool:
     return any(
         isinstance(child, tuple) and child[0] == "reporter_phone_hash"
         for child in condition.children
+    )
+
+
+def may_ask_for_time(staff, case: Case) -> bool:
+    """Whether the case page offers 延期申请: to the handling department and the command
+    room while the case is being handled (routing.request_extension decides for real)."""
+    return (
+        staff is not None
+        and staff.tenant_id == case.tenant_id
+        and case.state in (CaseState.ASSIGNED, CaseState.IN_PROGRESS)
+        and directory.policy.acts_on(staff, directory.Capability.REQUEST_EXTENSIONS, case)
     )
 
 

@@ -3,7 +3,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
@@ -71,7 +73,39 @@ class CalendarDayForm(TenantCheckedForm):
         return data
 
 
+WEEKDAYS = [
+    (1, _("周一")),
+    (2, _("周二")),
+    (3, _("周三")),
+    (4, _("周四")),
+    (5, _("周五")),
+    (6, _("周六")),
+    (7, _("周日")),
+]
+
+
+class WeekdaysField(forms.TypedMultipleChoiceField):
+    """周休日 as seven checkboxes, stored as the ISO weekday numbers the calendar reads."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=WEEKDAYS,
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        return [str(day) for day in value or []]
+
+    def clean(self, value):
+        return sorted(set(super().clean(value)))
+
+
 class WorkCalendarForm(TenantCheckedForm):
+    weekend_days = WeekdaysField(label=_("周休日"), help_text=_("勾选不上班的日子"))
+
     def clean(self):
         data = super().clean()
         self.check(
@@ -153,34 +187,13 @@ class CaseDeadlineAdmin(admin.ModelAdmin):
         return False
 
 
-class ExtensionRequestForm(forms.ModelForm):
-    """延期申请 by department staff; the checks are extensions.request_extension's."""
-
-    user = None  # set by the admin from the request
-
-    class Meta:
-        model = DeadlineExtension
-        fields = ["case_id", "phase", "amount", "unit", "reason"]
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        try:
-            extensions.check_request(data["case_id"], self.user, data["phase"], data["reason"])
-        except PermissionDenied as exc:
-            raise ValidationError(str(exc)) from exc
-        return data
-
-
 @admin.register(DeadlineExtension)
 class DeadlineExtensionAdmin(admin.ModelAdmin):
-    """Department staff ask here (also linked from a case: ?case_id=…); dispatchers decide
-    with the list actions. Decisions and requests land in the case timeline."""
+    """Department staff ask on the case page (intake's 申请延期); dispatchers decide here with
+    the list actions. Decisions and requests land in the case timeline."""
 
-    form = ExtensionRequestForm
     list_display = (
-        "case_id",
+        "case_link",
         "phase",
         "amount",
         "unit",
@@ -203,31 +216,17 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
             return rows.none()
         return rows.filter(deadline__department_id__in=info.department_ids)
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.user = request.user
-        return form
-
-    def get_changeform_initial_data(self, request):
-        return {"case_id": request.GET.get("case_id")}
-
-    def save_model(self, request, obj, form, change) -> None:
-        data = form.cleaned_data
-        created = extensions.request_extension(
-            data["case_id"],
-            request.user,
-            phase=data["phase"],
-            amount=data["amount"],
-            unit=data["unit"],
-            reason=data["reason"],
-        )
-        obj.pk = created.pk
+    @admin.display(description=_("案件"), ordering="case_id")
+    def case_link(self, obj: DeadlineExtension) -> str:
+        """To the case page, where the request was made and the timeline shows it."""
+        url = reverse("admin:intake_case_change", args=[obj.case_id])
+        return format_html('<a href="{}">{}</a>', url, obj.case_id)
 
     # Who asks and who decides are the policy's (REQUEST_/DECIDE_EXTENSIONS), not the
     # model-permission table: a workflow model, like intake's transitions.
-    def _role_ok(self, request, *, ask: bool = False) -> bool:
+    def _role_ok(self, request) -> bool:
         if request.user.is_superuser:
-            return not ask  # the operator decides nothing in a tenant's workflow but may look
+            return True  # the operator decides nothing in a tenant's workflow but may look
         return access.can(request, Capability.REQUEST_EXTENSIONS) or access.can(
             request, Capability.DECIDE_EXTENSIONS
         )
@@ -239,7 +238,7 @@ class DeadlineExtensionAdmin(admin.ModelAdmin):
         return self._role_ok(request)
 
     def has_add_permission(self, request) -> bool:
-        return self._role_ok(request, ask=True)
+        return False  # asked for on the case page, where the case is at hand
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
