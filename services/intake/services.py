@@ -16,6 +16,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from services import eventbus
 from services.directory.api import StaffInfo, staff_info
+from services.identifiers import tracking_numbers
 
 from .forms import CaseSubmissionForm
 from .models import Case, CaseEvent, EntryPoint, Scenario
@@ -45,7 +46,7 @@ class CaseConflict(Exception):
 
 def _new_tracking_number() -> str:
     """Readable aloud: the local date and five random digits, e.g. 261124-03817."""
-    return f"{timezone.localdate():%y%m%d}-{secrets.randbelow(100_000):05d}"
+    return tracking_numbers.compose(timezone.localdate(), secrets.randbelow(100_000))
 
 
 def _create_with_tracking_number(**fields: Any) -> Case:

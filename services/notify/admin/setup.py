@@ -6,7 +6,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from services.directory import api as directory
-from services.privacy import mask_phone, normalise_phone, phone_hash
+from services.identifiers.phones import normalise_phone
+from services.privacy import mask_phone, phone_hash
 
 from ..models import NotifySettings, OptOut, SmsTemplate
 from ..texts import default_text, install_defaults, preview, segments
@@ -88,7 +89,7 @@ class OptOutAdmin(admin.ModelAdmin):
         staff = directory.staff_info(request.user)
         region = directory.get_tenant(staff.tenant_id).phone_region if staff else "CN"
         try:
-            digest = phone_hash(normalise_phone(search_term.strip(), region))
+            digest = phone_hash(normalise_phone(search_term, region))
         except ValidationError:
             return queryset.none(), False
         return queryset.filter(phone_hash=digest), False
