@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 # After NFKC: full-width dashes and the ideographic space are plain; the other dashes are not.
 _SEPARATOR = r"[\s\-_.·‐‑‒–—―−]*"
@@ -32,14 +32,22 @@ def _ascii(digits: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) for ch in digits)
 
 
-def _canonical(match: re.Match) -> str:
-    return f"{_ascii(match.group(1))}-{_ascii(match.group(2))}"
+def _canonical(match: re.Match | None) -> str:
+    """The number as issued, or "" when the first six digits are no date: an 11-digit
+    mobile number (13812345678) is not read as a tracking number."""
+    if match is None:
+        return ""
+    day = _ascii(match.group(1))
+    try:
+        datetime.strptime(day, "%y%m%d")
+    except ValueError:
+        return ""
+    return f"{day}-{_ascii(match.group(2))}"
 
 
 def normalise_tracking_number(raw: str) -> str:
     """The number as issued (261124-03817), or "" when `raw` is not a tracking number."""
-    match = _NUMBER.fullmatch(_fold(raw).strip())
-    return _canonical(match) if match else ""
+    return _canonical(_NUMBER.fullmatch(_fold(raw).strip()))
 
 
 @dataclass(frozen=True)
@@ -55,4 +63,6 @@ def find_in_text(text: str) -> Iterator[Found]:
     """Every tracking number a free text (an SMS reply) names, in order."""
     folded = _fold(text)
     for match in _NUMBER.finditer(folded):
-        yield Found(_canonical(match), folded[: match.start()], folded[match.end() :])
+        number = _canonical(match)
+        if number:
+            yield Found(number, folded[: match.start()], folded[match.end() :])

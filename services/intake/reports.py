@@ -257,10 +257,11 @@ def search_filter(term: str, phone_region: str) -> Q | None:
     term = term.strip()
     if not term:
         return None
+    # Eleven digits can be both (13012045678: a mobile, or the number of a case of 2013-01-20).
     tracking_number = normalise_tracking_number(term)
-    if tracking_number:
-        return Q(tracking_number=tracking_number)
     phone = phone_search_term(term, phone_region)
-    if phone:
-        return Q(reporter_phone_hash=phone_hash(phone))
+    if tracking_number or phone:
+        return Q(tracking_number=tracking_number or None) | Q(
+            reporter_phone_hash=phone_hash(phone) or None
+        )
     return Q(description__icontains=term) | Q(place_label__icontains=term)

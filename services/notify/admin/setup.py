@@ -1,5 +1,6 @@
 """What a tenant administrator sets up: SMS settings, templates (with a preview), opt-outs."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
@@ -72,9 +73,30 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
+class OptOutForm(forms.ModelForm):
+    """Stores the number as every lookup reads it (E.164, by the tenant's region), however
+    staff typed it on the phone call."""
+
+    class Meta:
+        model = OptOut
+        fields = ("tenant", "phone", "source")
+
+    def clean(self):
+        data = super().clean()
+        tenant, phone = data.get("tenant"), data.get("phone")
+        if tenant is not None and phone:
+            try:
+                data["phone"] = normalise_phone(phone, tenant.phone_region)
+            except ValidationError as invalid:
+                self.add_error("phone", invalid)
+        return data
+
+
 @admin.register(OptOut)
 class OptOutAdmin(admin.ModelAdmin):
     """A number can be added on a citizen's phone call, or removed when they ask to resume."""
+
+    form = OptOutForm
 
     list_display = ("masked_phone", "source", "created_at")
     search_fields = ("phone_hash",)  # shows the box; get_search_results decides
