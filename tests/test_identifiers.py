@@ -9,7 +9,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import resolve
 from django_scopes import scopes_disabled
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from config.edge import RateLimitMiddleware
@@ -32,7 +33,7 @@ SEPARATORS = ("", " ", "-", "　", "－", "—", "–", ".", "  ")
 PHONE_PREFIXES = ("", "+86", "+86 ", "0086", "0086 ", "86", "86-", "＋８６", "(+86)", "+86 (0)")
 SURROUNDING = ("", " ", "　", "\t")
 
-relaxed = settings(
+relaxed = hypothesis_settings(
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -144,14 +145,17 @@ def test_ten_spellings_of_one_phone_get_ten_receipts_and_the_eleventh_is_refused
     assert len(receipts) == 10 and {m["to"] for m in receipts} == {"+8613812345678"}
 
 
-def test_the_desk_and_the_admin_find_a_caller_however_the_number_is_typed(
-    client, demo, user_named
-):
+def test_the_desk_and_the_admin_find_a_caller_however_the_number_is_typed(client, demo, user_named):
     client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
     [case] = all_cases()
+    typed_forms = ("１３８ １２３４ ５６７８", "+86-138-1234-5678", "0086١٣٨١٢٣٤٥٦٧٨")
     client.force_login(user_named("dispatcher"))
-    for typed in ("１３８ １２３４ ５６７８", "+86-138-1234-5678", "0086١٣٨١٢٣٤٥٦٧٨"):
+    for typed in typed_forms:
         page = client.get("/admin/intake/case/", {"q": typed}).content.decode()
+        assert case.tracking_number in page, typed
+    client.force_login(user_named("xinhe_desk"))
+    for typed in typed_forms:
+        page = client.post("/desk/lookup/", {"phone": typed}).content.decode()
         assert case.tracking_number in page, typed
 
 
@@ -205,13 +209,13 @@ def test_status_accepts_the_number_as_sms_replies_do(client, demo, typed):
 
 
 def test_not_a_tracking_number_is_nothing_to_limit_or_find():
-    for typed in ("", "12345", "261201-520381", "2612015203", "abc", "261201-5203x", "1" * 40):
+    # Also what has no date in front: a mobile number typed whole is not a tracking number.
+    not_numbers = ("", "12345", "261201-520381", "2612015203", "abc", "261201-5203x", "1" * 40)
+    for typed in (*not_numbers, "13812345678", "261301-12345", "260230-12345"):
         assert normalise_tracking_number(typed) == "", typed
 
 
-def test_the_api_and_the_admin_find_a_case_by_any_spelling_of_its_number(
-    client, demo, user_named
-):
+def test_the_api_and_the_admin_find_a_case_by_any_spelling_of_its_number(client, demo, user_named):
     case = _submitted(client, demo)
     day, serial = case.tracking_number.split("-")
     fullwidth = "".join(chr(0xFF10 + int(d)) for d in day + serial)
@@ -229,3 +233,117 @@ def test_issued_numbers_are_in_the_parsers_form(client, demo):
     assert normalise_tracking_number(case.tracking_number) == case.tracking_number
     with scopes_disabled():
         assert case.tracking_number == all_cases()[0].tracking_number
+
+
+# --- SMS replies and what staff type in notify's admin --------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # the notify worker closes the connection it used
+@pytest.mark.parametrize("sender", ["13812345678", "008613812345678"])
+def test_a_reply_from_the_national_form_of_the_number_answers_the_survey(
+    client, demo, drain, user_named, sender
+):
+    """Chinese SMS providers report the sender without +86; it is the same citizen."""
+    from .test_survey_loop import reply, resolved_case, survey_of
+
+    case = resolved_case(demo, user_named, drain)
+    assert reply(client, "1", sender=sender).status_code == 200
+    survey = survey_of(case)
+    assert (survey.state, survey.rating) == ("answered", 1)
+
+
+def test_an_opt_out_staff_type_in_is_stored_as_lookups_read_it(client, demo, user_named):
+    from services.notify.models import OptOut
+    from services.notify.optout import is_opted_out
+
+    client.force_login(user_named("admin"))
+    response = client.post(
+        "/admin/notify/optout/add/",
+        {"tenant": demo.pk, "phone": "１３８ １２３４－５６７８", "source": "电话"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with scopes_disabled():
+        assert OptOut.objects.get().phone == "+8613812345678"
+    assert is_opted_out(demo.pk, "+8613812345678")
+    page = client.get("/admin/notify/optout/", {"q": "+86 138 1234 5678"}).content.decode()
+    assert "138****5678" in page
+    refused = client.post("/admin/notify/optout/add/", {"tenant": demo.pk, "phone": "12345"})
+    assert refused.status_code == 200 and "请输入有效的手机号码" in refused.content.decode()
+
+
+def test_the_survey_admin_finds_a_survey_by_any_spelling_of_its_number(client, demo, user_named):
+    from services.notify.models import Survey
+
+    day, serial = "261124", "03817"
+    with scopes_disabled():
+        survey = Survey.objects.create(
+            tenant=demo, case_id=1, tracking_number=f"{day}-{serial}", phone="+8613812345678"
+        )
+    client.force_login(user_named("admin"))
+    for typed in (f"{day}-{serial}", f"{day}{serial}", f"{day} {serial}", f"{day}－{serial}"):
+        page = client.get("/admin/notify/survey/", {"q": typed}).content.decode()
+        assert f"/admin/notify/survey/{survey.pk}/change/" in page, typed
+
+
+# --- receipts to numbers abroad: a tenant setting ------------------------------------------
+
+ABROAD = "+1 202 555 0123"
+
+
+@pytest.mark.django_db(transaction=True)  # the notify worker closes the connection it used
+def test_a_number_abroad_gets_no_sms_by_default_and_the_citizen_is_told(
+    client, demo, drain, sms_outbox
+):
+    from services.notify.models import Message
+
+    response = client.post(
+        f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form(reporter_phone=ABROAD)
+    )
+    assert response.status_code == 302, "the case is accepted all the same"
+    [case] = all_cases()
+    assert case.reporter_phone == "+12025550123"
+    receipt = client.get(response["Location"]).content.decode()
+    assert "本平台不向境外号码发送短信" in receipt
+    assert f"/s/{case.access_key}/" in receipt, "the private link is the way back"
+    assert "办理结果将以短信告知" not in receipt
+    drain("routing", "notify")
+    assert sms_outbox == []
+    with scopes_disabled():
+        assert set(Message.objects.values_list("state", flat=True)) == {"abroad"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tenant_that_allows_sms_abroad_sends_the_receipt(client, demo, drain, sms_outbox):
+    with scopes_disabled():
+        demo.sms_to_foreign_numbers = True
+        demo.save(update_fields=["sms_to_foreign_numbers"])
+    response = client.post(
+        f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form(reporter_phone=ABROAD)
+    )
+    assert "本平台不向境外号码发送短信" not in client.get(response["Location"]).content.decode()
+    drain("routing", "notify")
+    assert [m["to"] for m in sms_outbox if "已受理" in m["body"]] == ["+12025550123"]
+
+
+def test_domestic_numbers_are_unaffected_and_hong_kong_is_abroad(demo):
+    from services.directory.api import sms_reaches
+
+    assert sms_reaches(demo.pk, "+8613812345678")
+    assert not sms_reaches(demo.pk, "+85261234567")
+
+
+def test_the_tenant_administrator_sets_it_in_the_admin(client, demo, user_named):
+    client.force_login(user_named("admin"))
+    page = client.get(f"/admin/directory/tenant/{demo.pk}/change/").content.decode()
+    assert 'name="sms_to_foreign_numbers"' in page and "向境外号码发送短信" in page
+
+
+def test_the_desk_slip_tells_a_caller_with_a_number_abroad_that_no_sms_will_come(
+    client, demo, user_named
+):
+    client.force_login(user_named("xinhe_desk"))
+    response = client.post("/desk/new/wage_arrears/", wage_arrears_form(reporter_phone=ABROAD))
+    assert response.status_code == 302, response.content.decode()
+    assert "本平台不向境外号码发送短信" in client.get(response["Location"]).content.decode()
+    domestic = client.post("/desk/new/wage_arrears/", wage_arrears_form())
+    assert "本平台不向境外号码发送短信" not in client.get(domestic["Location"]).content.decode()

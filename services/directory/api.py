@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django_scopes import scopes_disabled
 
+from services.identifiers.phones import is_domestic, normalised_or_empty
+
 from .models import Department, Region, Staff, Tenant
 from .services import create_region, create_staff
 
@@ -24,6 +26,7 @@ __all__ = [
     "get_region",
     "get_tenant",
     "region_choices",
+    "sms_reaches",
     "staff_info",
     "staff_region_id",
     "staff_to_alert",
@@ -106,6 +109,15 @@ def staff_to_alert(tenant_id: int, department_id: int | None) -> list[StaffConta
 
 def get_tenant(tenant_id: int) -> Tenant:
     return Tenant.objects.get(pk=tenant_id)
+
+
+def sms_reaches(tenant_id: int, phone: str) -> bool:
+    """Whether the tenant sends SMS to this number: always to numbers of its own country
+    (its 默认号码地区), abroad only when it has chosen to (向境外号码发送短信)."""
+    tenant = get_tenant(tenant_id)
+    number = normalised_or_empty(phone, tenant.phone_region)
+    # A number that cannot be read is not ours to refuse: the provider reports it as it fails.
+    return tenant.sms_to_foreign_numbers or not number or is_domestic(number, tenant.phone_region)
 
 
 def tenant_by_sms_number(number: str) -> Tenant | None:
