@@ -16,6 +16,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
+from services.identifiers.phones import normalised_or_empty
+from services.identifiers.tracking_numbers import normalise_tracking_number
+from services.intake import api as intake
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
@@ -30,10 +34,6 @@ def _client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _digits(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
-
-
 def _posted_phone(request: HttpRequest) -> str:
     """reporter_phone of a form, a multipart body or (the API) a JSON object."""
     if request.content_type == "application/json":
@@ -46,11 +46,20 @@ def _posted_phone(request: HttpRequest) -> str:
     return request.POST.get("reporter_phone", "")
 
 
-# What a limit counts by. A phone number is counted however it was typed.
+def _phone(request: HttpRequest) -> str:
+    """The posted number as the submission will store it (E.164, read with the tenant's
+    region), so every spelling of one number is one key; "" when there is none to count."""
+    raw = _posted_phone(request)
+    ep = intake.entry_point(request.resolver_match.kwargs.get("token", "")) if raw else None
+    return normalised_or_empty(raw, ep.phone_region) if ep else ""
+
+
+# What a limit counts by: identifiers normalised by their one parser (services.identifiers),
+# as the lookups and storage use them, so no other spelling escapes a limit.
 KEYS: dict[str, Callable[[HttpRequest], str]] = {
     "ip": _client_ip,
-    "phone": lambda request: _digits(_posted_phone(request))[-11:],
-    "tracking": lambda request: _digits(request.POST.get("tracking_number", "")),
+    "phone": _phone,
+    "tracking": lambda request: normalise_tracking_number(request.POST.get("tracking_number", "")),
 }
 
 

@@ -74,7 +74,12 @@ def slip(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "frontend/desk/slip.html",
-        {"case": case, "status_url": status_url, "tenant": tenant},
+        {
+            "case": case,
+            "status_url": status_url,
+            "tenant": tenant,
+            "no_sms": not directory.sms_reaches(case.tenant_id, case.reporter_phone),
+        },
     )
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from services.directory import api as directory
 from services.intake import api as intake
 from services.notify import api as notify
 
@@ -83,7 +84,13 @@ def _case_or_404(key: str) -> intake.CaseSnapshot:
 def receipt(request: HttpRequest, key: str) -> HttpResponse:
     case = _case_or_404(key)
     status_url = request.build_absolute_uri(f"/s/{case.access_key}/")
-    return render(request, "frontend/receipt.html", {"case": case, "status_url": status_url})
+    # A number abroad the tenant sends nothing to: the citizen must know no SMS is coming.
+    no_sms = not directory.sms_reaches(case.tenant_id, case.reporter_phone)
+    return render(
+        request,
+        "frontend/receipt.html",
+        {"case": case, "status_url": status_url, "no_sms": no_sms},
+    )
 
 
 @require_GET

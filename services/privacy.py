@@ -15,10 +15,7 @@ import hmac
 import logging
 import re
 
-import phonenumbers
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
 # Any run of seven or more digits: broad, for text that is about a number anyway (a provider's
 # error message about the recipient).
@@ -31,21 +28,6 @@ _LIKELY_PHONE = re.compile(
     r"(?<![\d+])(?:(?:\+|%2B)\d{1,3}[\- ]?)?(?:1[3-9]\d[\- ]?\d{4}[\- ]?\d{4}|0\d{2,3}-?\d{7,8})(?!\d)"
     r"|(?<![\d+])(?:\+|%2B)\d{8,15}(?!\d)"
 )
-
-
-def normalise_phone(raw: str, region: str) -> str:
-    """E.164 form of a phone number as typed (spaces, dashes, +86 or not), or ValidationError.
-
-    The one normalisation every stored number and every lookup goes through, so that the
-    hash of what staff type matches the hash of what the citizen typed.
-    """
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationError(_("请输入有效的手机号码，例如 13812345678。"), code="invalid_phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def keep_hash_in_step(instance, phone_field: str, hash_field: str, save_kwargs: dict) -> None:
@@ -68,7 +50,7 @@ def _key() -> bytes:
 def phone_hash(phone: str) -> str:
     """HMAC-SHA256 (hex) of a normalised E.164 number; "" for no number.
 
-    Callers normalise first (normalise_phone): the hash of "13812345678" and of
+    Callers normalise first (services.identifiers.phones): the hash of "13812345678" and of
     "+8613812345678" differ, so only the E.164 form may be hashed.
     """
     if not phone:

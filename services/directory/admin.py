@@ -17,7 +17,7 @@ from .services import create_login, save_region
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "hotline", "sms_number")
+    list_display = ("name", "slug", "hotline", "sms_number", "sms_to_foreign_numbers")
 
     def get_readonly_fields(self, request, obj=None):
         # The code is in every URL and log line; only the platform operator renames it.

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django_scopes import scopes_disabled
 
+from services.identifiers.phones import is_domestic, normalised_or_empty
+
 from . import policy
 from .models import Department, Region, Staff, Tenant
 from .policy import Capability, CaseFacts, Role
@@ -29,6 +31,7 @@ __all__ = [
     "get_tenant",
     "policy",
     "region_choices",
+    "sms_reaches",
     "staff_info",
     "staff_region_id",
     "staff_to_alert",
@@ -114,6 +117,15 @@ def desk_idle_seconds(tenant_id: int) -> int:
     """How long a reception desk (受理窗口) session may sit idle before it ends."""
     minutes = Tenant.objects.filter(pk=tenant_id).values_list("desk_idle_minutes", flat=True)
     return 60 * (minutes.first() or 15)
+
+
+def sms_reaches(tenant_id: int, phone: str) -> bool:
+    """Whether the tenant sends SMS to this number: always to numbers of its own country
+    (its 默认号码地区), abroad only when it has chosen to (向境外号码发送短信)."""
+    tenant = get_tenant(tenant_id)
+    number = normalised_or_empty(phone, tenant.phone_region)
+    # A number that cannot be read is not ours to refuse: the provider reports it as it fails.
+    return tenant.sms_to_foreign_numbers or not number or is_domestic(number, tenant.phone_region)
 
 
 def tenant_by_sms_number(number: str) -> Tenant | None:

@@ -24,6 +24,14 @@ class Tenant(models.Model):
         db_index=True,
         help_text=_("E.164 格式；用于匹配市民回复的短信"),
     )
+    sms_to_foreign_numbers = models.BooleanField(
+        _("向境外号码发送短信"),
+        default=False,
+        help_text=_(
+            "不勾选（默认）时，默认号码地区以外的号码（如 +1、+852）收不到任何短信，"
+            "以免境外短信费用和借提交刷短信；案件照常受理，市民凭受理编号查询进展"
+        ),
+    )
     retention_days = models.PositiveIntegerField(
         _("个人信息保存天数"),
         null=True,

@@ -1,7 +1,6 @@
 """Who may take submissions for a tenant and which cases a staff member may read."""
 
 import hmac
-import unicodedata
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -10,9 +9,10 @@ from django_scopes import scopes_disabled
 
 from services.directory import api as directory
 from services.directory.api import StaffInfo
+from services.identifiers.phones import last_four_digits, normalise_phone
+from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.privacy import phone_hash
 
-from .forms import normalise_phone
 from .models import Case, Scenario
 
 Capability = directory.Capability
@@ -118,7 +118,7 @@ def counter_lookup(staff: StaffInfo, raw_phone: str, tracking_number: str = "") 
     Raises django.forms.ValidationError for a number that is not a phone number.
     """
     tenant = directory.get_tenant(staff.tenant_id)
-    phone = normalise_phone(raw_phone.strip(), tenant.phone_region)
+    phone = normalise_phone(raw_phone, tenant.phone_region)
     number = normalise_tracking_number(tracking_number)
     with scopes_disabled():
         callers = Case.objects.filter(
@@ -130,18 +130,12 @@ def counter_lookup(staff: StaffInfo, raw_phone: str, tracking_number: str = "") 
         return list(found.select_related("scenario").order_by("-created_at")[:50])
 
 
-def normalise_tracking_number(raw: str) -> str:
-    """What a citizen types, as stored: full-width digits and dashes folded, spaces dropped."""
-    folded = unicodedata.normalize("NFKC", raw).replace(" ", "").replace("—", "-")
-    return folded.replace("－", "-").upper()
-
-
 def cases_by_tracking_and_phone(tracking_number: str, last_four: str) -> list[Case]:
     """The case(s) a citizen may see by their tracking number and their phone's last four
     digits. Anonymous cases (no phone) are reachable only by their private link."""
-    digits = unicodedata.normalize("NFKC", last_four).strip()
+    digits = last_four_digits(last_four)
     number = normalise_tracking_number(tracking_number)
-    if len(digits) != 4 or not digits.isdigit() or not number:
+    if not digits or not number:
         return []
     with scopes_disabled():
         candidates = Case.objects.filter(tracking_number=number).select_related(

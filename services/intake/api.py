@@ -237,6 +237,7 @@ class EntryPointView:
     place_label: str
     scenario_code: str = ""
     region_path: str = ""
+    phone_region: str = "CN"  # the tenant's 默认号码地区: how its citizens' numbers are read
 
 
 def entry_point(token: str) -> EntryPointView | None:
@@ -257,6 +258,7 @@ def entry_point(token: str) -> EntryPointView | None:
         scenario=ep.scenario,
         place_label=ep.place_label,
         scenario_code=ep.scenario.code,
+        phone_region=ep.tenant.phone_region,
     )
 
 

@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from services.directory import api as directory
-from services.privacy import normalise_phone
+from services.identifiers.phones import normalise_phone
 
 from .models import Scenario, ScenarioField
 from .photos import CleanPhoto, clean_photo

@@ -11,7 +11,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -19,6 +18,8 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from services.directory import api as directory
+from services.identifiers.phones import phone_search_term
+from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.privacy import mask_phone, phone_hash
 
 from .models import Case, CaseEvent, Scenario
@@ -250,20 +251,18 @@ def open_case_count(tenant_id: int, state: str) -> int:
 def search_filter(term: str, phone_region: str) -> Q | None:
     """What a staff search box term means: a tracking number, a phone number, or text.
 
-    Tracking numbers and phones match exactly (indexed); anything else searches the
-    description and place. None for an empty term.
+    Tracking numbers and phones match exactly (indexed), however they are typed (the
+    identifier parsers decide); anything else searches the description and place. None for
+    an empty term.
     """
-    from .forms import normalise_phone
-
     term = term.strip()
     if not term:
         return None
-    compact = term.replace(" ", "")
-    if len(compact) == 12 and compact[6] == "-" and compact.replace("-", "").isdigit():
-        return Q(tracking_number=compact)
-    if sum(ch.isdigit() for ch in compact) >= 7 and set(compact) <= set("+0123456789-()"):
-        try:
-            return Q(reporter_phone_hash=phone_hash(normalise_phone(compact, phone_region)))
-        except ValidationError:  # not a valid phone number: search it as text
-            pass
+    # Eleven digits can be both (13012045678: a mobile, or the number of a case of 2013-01-20).
+    tracking_number = normalise_tracking_number(term)
+    phone = phone_search_term(term, phone_region)
+    if tracking_number or phone:
+        return Q(tracking_number=tracking_number or None) | Q(
+            reporter_phone_hash=phone_hash(phone) or None
+        )
     return Q(description__icontains=term) | Q(place_label__icontains=term)

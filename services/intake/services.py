@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from services import eventbus
 from services.directory.api import policy, staff_info
+from services.identifiers import tracking_numbers
 
 from .access import facts
 from .forms import CaseSubmissionForm
@@ -47,7 +48,7 @@ class CaseConflict(Exception):
 
 def _new_tracking_number() -> str:
     """Readable aloud: the local date and five random digits, e.g. 261124-03817."""
-    return f"{timezone.localdate():%y%m%d}-{secrets.randbelow(100_000):05d}"
+    return tracking_numbers.compose(timezone.localdate(), secrets.randbelow(100_000))
 
 
 def _create_with_tracking_number(**fields: Any) -> Case:

@@ -6,12 +6,13 @@ Idempotent on the provider's message id: a webhook Twilio retries changes nothin
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
 from django_scopes import scopes_disabled
 
 from services.directory.api import tenant_by_sms_number
+from services.identifiers.phones import normalised_or_empty
 from services.privacy import mask_phone, phone_hash
 
 from .kinds import Kind
@@ -38,6 +39,9 @@ def receive_sms(sms: InboundSms) -> str:
     if tenant is None:
         logger.warning("Inbound SMS %s to a number no tenant uses", sms.provider_id)
         return "unknown_recipient"
+    # Providers in China send the national form (13812345678), Twilio E.164: one number either
+    # way, as stored with the survey and the opt-out. A short code stays as it came.
+    sms = replace(sms, sender=normalised_or_empty(sms.sender, tenant.phone_region) or sms.sender)
     with scopes_disabled(), transaction.atomic():
         try:
             with transaction.atomic():

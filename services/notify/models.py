@@ -37,6 +37,7 @@ class Message(models.Model):
         UNDELIVERED = "undelivered", _("未送达")
         REVIEW = "review", _("待人工核实")
         SUPPRESSED = "suppressed", _("已退订未发送")
+        ABROAD = "abroad", _("境外号码未发送")  # the tenant sends no SMS abroad
 
     tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台"))
     to = models.CharField(_("收件号码"), max_length=20)

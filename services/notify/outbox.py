@@ -17,6 +17,7 @@ from django_scopes import scopes_disabled
 from django_tasks import task
 
 from services import eventbus
+from services.directory.api import sms_reaches
 from services.eventbus import periodic
 from services.privacy import mask_phone, mask_text
 
@@ -95,6 +96,18 @@ def queue_message(
             message.state = Message.State.SUPPRESSED
             message.save(update_fields=["state"])
             logger.info("SMS %s (%s, case %s) suppressed: opted out", message.pk, kind, case_id)
+            return message
+        if not sms_reaches(tenant_id, to):
+            message.state = Message.State.ABROAD
+            message.save(update_fields=["state"])
+            logger.info(
+                "SMS %s (%s, case %s) not sent: %s is abroad and tenant %s sends no SMS abroad",
+                message.pk,
+                kind,
+                case_id,
+                mask_phone(to),
+                tenant_id,
+            )
             return message
         wait = None if urgent else quiet_until(tenant_id, now)
         message.next_attempt_at = wait or now

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from services.identifiers.tracking_numbers import find_in_text
+
 # 1 is best: the order the survey SMS lists them in.
 RATING_WORDS = {
     "非常满意": 1,
@@ -98,17 +100,10 @@ def is_satisfied(rating: int) -> bool:
 def find_tracking_number(text: str, numbers: list[str]) -> tuple[str | None, str]:
     """Which of `numbers` the reply names, and the reply without it.
 
-    Matched loosely — "261124-03817", "261124 03817", "26112403817", full-width — but never
-    inside a longer run of digits.
+    Read by the one tracking-number parser (services.identifiers.tracking_numbers): with or
+    without the dash, spaced, full-width — never inside a longer run of digits.
     """
-    normal = _normal(text)
-    for number in numbers:
-        parts = [re.escape(p) for p in re.split(r"[\W_]+", _normal(number)) if p]
-        if not parts:
-            continue
-        pattern = re.compile(r"(?<!\d)" + r"[\s\-_.—]*".join(parts) + r"(?!\d)")
-        found = pattern.search(normal)
-        if found:
-            rest = normal[: found.start()] + " " + normal[found.end() :]
-            return number, _TRACKING_PREFIX.sub(" ", rest).strip()
-    return None, normal
+    for found in find_in_text(text):
+        if found.number in numbers:
+            return found.number, _TRACKING_PREFIX.sub(" ", f"{found.before} {found.after}").strip()
+    return None, _normal(text)

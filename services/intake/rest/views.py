@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from services.directory import api as directory
+from services.identifiers.tracking_numbers import normalise_tracking_number
 
 from .. import access, api
 from ..models import Case
@@ -261,7 +262,8 @@ class CaseDetailView(generics.RetrieveAPIView):
 
     def get_object(self) -> Case:
         # DRF's default answer is Django's untranslated "No Case matches the given query."
-        found = self.get_queryset().filter(tracking_number=self.kwargs["tracking_number"]).first()
+        number = normalise_tracking_number(self.kwargs["tracking_number"])
+        found = self.get_queryset().filter(tracking_number=number).first()
         if found is None:
             raise NotFound(_("没有找到这个受理编号的案件，或您无权查看。"))
         self.check_object_permissions(self.request, found)

@@ -1,12 +1,14 @@
 """What a tenant administrator sets up: SMS settings, templates (with a preview), opt-outs."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from services.directory import api as directory
-from services.privacy import mask_phone, normalise_phone, phone_hash
+from services.identifiers.phones import normalise_phone
+from services.privacy import mask_phone, phone_hash
 
 from ..models import NotifySettings, OptOut, SmsTemplate
 from ..texts import default_text, install_defaults, preview, segments
@@ -72,11 +74,32 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
+class OptOutForm(forms.ModelForm):
+    """Stores the number as every lookup reads it (E.164, by the tenant's region), however
+    staff typed it on the phone call."""
+
+    class Meta:
+        model = OptOut
+        fields = ("tenant", "phone", "source")
+
+    def clean(self):
+        data = super().clean()
+        tenant, phone = data.get("tenant"), data.get("phone")
+        if tenant is not None and phone:
+            try:
+                data["phone"] = normalise_phone(phone, tenant.phone_region)
+            except ValidationError as invalid:
+                self.add_error("phone", invalid)
+        return data
+
+
 @admin.register(OptOut)
 class OptOutAdmin(MaskedNumbers, admin.ModelAdmin):
     """A number can be added on a citizen's phone call, or removed when they ask to resume."""
 
     masked_fields = {"phone": "masked_phone"}
+    form = OptOutForm
+
     list_display = ("masked_phone", "source", "created_at")
     search_fields = ("phone_hash",)  # shows the box; get_search_results decides
     search_help_text = _("输入手机号码（精确匹配）")
@@ -90,7 +113,7 @@ class OptOutAdmin(MaskedNumbers, admin.ModelAdmin):
         staff = directory.staff_info(request.user)
         region = directory.get_tenant(staff.tenant_id).phone_region if staff else "CN"
         try:
-            digest = phone_hash(normalise_phone(search_term.strip(), region))
+            digest = phone_hash(normalise_phone(search_term, region))
         except ValidationError:
             return queryset.none(), False
         return queryset.filter(phone_hash=digest), False

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.privacy import mask_phone
 
 from ..models import Survey
@@ -39,6 +40,13 @@ class SurveyAdmin(_ReadOnly, admin.ModelAdmin):
         "answered_at",
     )
     readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        # Read as a tracking number however it was typed (26112403817, full-width …).
+        number = normalise_tracking_number(search_term)
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(tracking_number=number) if number else queryset.none(), False
 
     @admin.display(description=_("号码"))
     def masked_phone(self, obj: Survey) -> str:
