@@ -14,7 +14,7 @@ from django.core.validators import ValidationError
 from django_scopes import scopes_disabled
 
 from services.directory.api import tenant_by_slug
-from services.privacy import normalise_phone
+from services.identifiers.phones import normalise_phone
 
 from ...inbound import InboundSms, receive_sms
 
