@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from services import satisfaction
 from services.directory import api as directory
 from services.intake import api as intake
 
@@ -116,6 +117,7 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
         "departments": data.report_table(report["departments"]),
         "month_value": f"{year:04d}-{month:02d}",
         "tenant": directory.get_tenant(staff.tenant_id),
+        "satisfied_meaning": satisfaction.satisfied_meaning(),
     }
     return render(request, "frontend/dashboard_report.html", context)
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from services import satisfaction
 from services.intake import api as intake
 from services.notify import api as notify
 
@@ -124,7 +125,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     if request.method == "POST" and found.is_open:
         rating = request.POST.get("rating", "")
-        if rating in {"1", "2", "3", "4", "5"}:
+        if satisfaction.is_rating(rating):
             notify.answer_survey_by_token(token, int(rating), request.POST.get("comment", ""))
             return redirect("frontend:survey", token=token)  # a reload must not post again
         context = {

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from services import eventbus
+from services import eventbus, satisfaction
 from services.directory.api import StaffInfo, staff_info
 
 from .forms import CaseSubmissionForm
@@ -277,15 +277,16 @@ def escalate(case: Case, note: str, *, public: bool = False) -> bool:
     return True
 
 
-def apply_survey_answer(case_id: int, rating: int, comment: str, satisfied: bool) -> None:
-    """满意度回访: satisfied closes; dissatisfied reopens once, then escalates to dispatchers."""
+def apply_survey_answer(case_id: int, rating: int, comment: str) -> None:
+    """满意度回访: satisfied closes; dissatisfied reopens once, then escalates to dispatchers.
+    The scale (services.satisfaction) says which ratings are which."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.state != "resolved":
             logger.info("Survey answer for case %s ignored: state is %s", case_id, case.state)
             return
         note = _("市民评价：%(rating)s 分。%(comment)s") % {"rating": rating, "comment": comment}
-        if satisfied:
+        if satisfaction.is_satisfied(rating):
             transition(case, "close", by_label=CITIZEN_LABEL, note=note, rating=rating)
         elif case.reopen_count == 0:
             transition(
