@@ -37,7 +37,7 @@ from .services import (
     submit,
     transition,
 )
-from .states import CaseState
+from .states import CaseState, EscalationCause
 
 __all__ = [
     "HONEYPOT_FIELD",
@@ -46,6 +46,7 @@ __all__ = [
     "CaseSnapshot",
     "CaseState",
     "EntryPointView",
+    "EscalationCause",
     "SubmissionInvalid",
     "add_timeline_note",
     "assign",
@@ -359,9 +360,10 @@ def scenario_field_names(tenant_id: int, scenario_code: str) -> set[str]:
         )
 
 
-def mark_escalated(case_id: int, note: str) -> bool:
-    """督办 by the system (e.g. a deadline turned red): once per case; False if already."""
-    return escalate(_load(case_id), note)
+def mark_escalated(case_id: int, note: str, *, cause: str) -> bool:
+    """督办 by the system (e.g. a deadline turned red, cause EscalationCause.OVERDUE): once per
+    case; False if already."""
+    return escalate(_load(case_id), note, cause=cause)
 
 
 def add_timeline_note(

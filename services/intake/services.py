@@ -20,6 +20,7 @@ from services.directory.api import StaffInfo, staff_info
 from .forms import CaseSubmissionForm
 from .models import Case, CaseEvent, EntryPoint, Scenario
 from .photos import discard_files, store_photos
+from .states import EscalationCause
 
 logger = logging.getLogger(__name__)
 
@@ -268,12 +269,13 @@ def record_note(case: Case, *, action: str, note: str, by=None, public: bool = F
     )
 
 
-def escalate(case: Case, note: str, *, public: bool = False) -> bool:
-    """督办: marks the case escalated once, records why, and announces it. False if it already was."""
+def escalate(case: Case, note: str, *, cause: str, public: bool = False) -> bool:
+    """督办: marks the case escalated once, records why, and announces it with its `cause`
+    (an EscalationCause). False if it already was."""
     if not Case.objects.filter(pk=case.pk, escalated=False).update(escalated=True):
         return False
     record_note(case, action="escalate", note=note, public=public)
-    eventbus.publish("case.escalated", _payload(case))
+    eventbus.publish("case.escalated", {**_payload(case), "cause": cause})
     return True
 
 
@@ -298,14 +300,13 @@ def apply_survey_answer(case_id: int, rating: int, comment: str) -> None:
                 reopen_count=case.reopen_count + 1,
             )
         elif not case.escalated:
-            Case.objects.filter(pk=case.pk).update(escalated=True, rating=rating)
-            record_note(
+            Case.objects.filter(pk=case.pk).update(rating=rating)
+            escalate(
                 case,
-                action="escalate",
+                _("市民再次不满意，已提交指挥室督办。") + note,
+                cause=EscalationCause.DISSATISFIED,
                 public=True,
-                note=_("市民再次不满意，已提交指挥室督办。") + note,
             )
-            eventbus.publish("case.escalated", _payload(case))
 
 
 def apply_survey_timeout(case_id: int) -> None:

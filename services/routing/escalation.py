@@ -1,7 +1,8 @@
 """超期督办: cases whose deadline turned red are escalated once per deadline.
 
-Escalating marks the case in its timeline (intake) and announces `case.overdue`, on which
-notify alerts the department's heads and the dispatchers.
+Escalating marks the case in its timeline (intake, whose `case.escalated` names the cause
+"overdue") and announces `case.overdue`, on which notify alerts the department's heads and the
+dispatchers: once, for the one cause.
 """
 
 import logging
@@ -50,7 +51,9 @@ def escalate_overdue(now: datetime | None = None) -> int:
                 ):
                     continue  # another run got there first
                 note = _note(row, now)
-                if not intake.mark_escalated(row.case_id, note):
+                if not intake.mark_escalated(
+                    row.case_id, note, cause=intake.EscalationCause.OVERDUE
+                ):
                     # Escalated before (e.g. a second dissatisfaction): still on the record.
                     intake.add_timeline_note(row.case_id, "overdue", note)
                 eventbus.publish(
