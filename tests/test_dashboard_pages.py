@@ -155,3 +155,15 @@ def test_satisfaction_and_reopens_reach_the_report(counties, sms_outbox):
     assert labour_row["评价数"] == "1" and labour_row["平均评分"] == "2.0"
     assert labour_row["平均评价"] == "满意"
     assert labour_row["满意率%"] == "100.0"
+
+
+def test_the_report_opens_on_the_current_month_with_the_previous_one_a_click_away(counties):
+    a, _b = counties
+    client = a.client("dispatcher")
+    with time_machine.travel(dt.datetime(2026, 3, 15, 10, tzinfo=dt.UTC), tick=False):
+        html = client.get(reverse("frontend:dashboard-report")).content.decode()
+    assert 'value="2026-03"' in html, "this month, not last month's empty page"
+    assert f'href="{reverse("frontend:dashboard-report")}?month=2026-02"' in html
+    with time_machine.travel(dt.datetime(2026, 1, 10, 10, tzinfo=dt.UTC), tick=False):
+        html = client.get(reverse("frontend:dashboard-report")).content.decode()
+    assert 'value="2026-01"' in html and "?month=2025-12" in html
