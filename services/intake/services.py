@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from services import eventbus, satisfaction
@@ -21,11 +21,13 @@ from .forms import CaseSubmissionForm
 from .models import Case, CaseEvent, EntryPoint, Scenario
 from .photos import discard_files, store_photos
 from .states import EscalationCause
+from .timeline import Note, SystemNote, stored_note
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_LABEL = "系统"
-CITIZEN_LABEL = "市民"
+# Stored untranslated, shown in the reader's language (timeline.actor_text).
+SYSTEM_LABEL = gettext_noop("系统")
+CITIZEN_LABEL = gettext_noop("市民")
 
 
 class SubmissionInvalid(Exception):
@@ -131,7 +133,7 @@ def _create_case(
         actor_label=_actor_label(officer, CITIZEN_LABEL),
         action="submit",
         to_state=case.state,
-        note=_("已受理"),
+        note=SystemNote(gettext_noop("已受理")),
     )
     return case
 
@@ -217,7 +219,7 @@ def transition(
     *,
     by=None,
     by_label: str = SYSTEM_LABEL,
-    note: str = "",
+    note: Note = "",
     public: bool = True,
     **changes: Any,
 ) -> Case:
@@ -235,6 +237,7 @@ def transition(
             for field, value in changes.items():
                 setattr(case, field, value)
             case.save()
+            note, note_params = stored_note(note)
             CaseEvent.objects.create(
                 case=case,
                 actor=by,
@@ -243,6 +246,7 @@ def transition(
                 from_state=from_state,
                 to_state=case.state,
                 note=note,
+                note_params=note_params,
                 public=public,
             )
             eventbus.publish(TRANSITIONS[name].event, _payload(case))
@@ -255,8 +259,9 @@ def transition(
     return case
 
 
-def record_note(case: Case, *, action: str, note: str, by=None, public: bool = False) -> None:
+def record_note(case: Case, *, action: str, note: Note, by=None, public: bool = False) -> None:
     """Adds a timeline row that changes no state (督办, internal notes)."""
+    note, note_params = stored_note(note)
     CaseEvent.objects.create(
         case=case,
         actor=by,
@@ -265,11 +270,12 @@ def record_note(case: Case, *, action: str, note: str, by=None, public: bool = F
         from_state=case.state,
         to_state=case.state,
         note=note,
+        note_params=note_params,
         public=public,
     )
 
 
-def escalate(case: Case, note: str, *, cause: str, public: bool = False) -> bool:
+def escalate(case: Case, note: Note, *, cause: str, public: bool = False) -> bool:
     """督办: marks the case escalated once, records why, and announces it with its `cause`
     (an EscalationCause). False if it already was."""
     if not Case.objects.filter(pk=case.pk, escalated=False).update(escalated=True):
@@ -287,7 +293,8 @@ def apply_survey_answer(case_id: int, rating: int, comment: str) -> None:
         if case.state != "resolved":
             logger.info("Survey answer for case %s ignored: state is %s", case_id, case.state)
             return
-        note = _("市民评价：%(rating)s 分。%(comment)s") % {"rating": rating, "comment": comment}
+        rated = {"rating": rating, "comment": comment}
+        note = SystemNote(gettext_noop("市民评价：%(rating)s 分。%(comment)s"), rated)
         if satisfaction.is_satisfied(rating):
             transition(case, "close", by_label=CITIZEN_LABEL, note=note, rating=rating)
         elif case.reopen_count == 0:
@@ -303,7 +310,12 @@ def apply_survey_answer(case_id: int, rating: int, comment: str) -> None:
             Case.objects.filter(pk=case.pk).update(rating=rating)
             escalate(
                 case,
-                _("市民再次不满意，已提交指挥室督办。") + note,
+                SystemNote(
+                    gettext_noop(
+                        "市民再次不满意，已提交指挥室督办。市民评价：%(rating)s 分。%(comment)s"
+                    ),
+                    rated,
+                ),
                 cause=EscalationCause.DISSATISFIED,
                 public=True,
             )
@@ -315,4 +327,4 @@ def apply_survey_timeout(case_id: int) -> None:
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.state != "resolved":
             return
-        transition(case, "close", note=_("回访期内市民未回复，自动结案。"))
+        transition(case, "close", note=SystemNote(gettext_noop("回访期内市民未回复，自动结案。")))

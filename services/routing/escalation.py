@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_scopes import scope, scopes_disabled
 
 from services import eventbus
@@ -22,15 +22,17 @@ from .models import CaseDeadline
 logger = logging.getLogger(__name__)
 
 
-def _note(row: CaseDeadline, now: datetime) -> str:
+def _note(row: CaseDeadline, now: datetime) -> intake.SystemNote:
     local = timezone.localtime
     if row.signed_at is None and row.sign_due < now:
-        return _("超过签收期限（%(due)s）仍未签收，已督办。") % {
-            "due": f"{local(row.sign_due):%Y-%m-%d %H:%M}"
-        }
-    return _("超过办结期限（%(due)s）仍未办结，已督办。") % {
-        "due": f"{local(row.resolve_due):%Y-%m-%d %H:%M}"
-    }
+        return intake.SystemNote(
+            gettext_noop("超过签收期限（%(due)s）仍未签收，已督办。"),
+            {"due": f"{local(row.sign_due):%Y-%m-%d %H:%M}"},
+        )
+    return intake.SystemNote(
+        gettext_noop("超过办结期限（%(due)s）仍未办结，已督办。"),
+        {"due": f"{local(row.resolve_due):%Y-%m-%d %H:%M}"},
+    )
 
 
 def escalate_overdue(now: datetime | None = None) -> int:
