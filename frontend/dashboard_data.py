@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from services import satisfaction
 from services.directory import api as directory
@@ -61,9 +61,9 @@ def panels(tenant_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
 
 
 COUNT_TITLES = (
-    ("scenario", _lazy("按场景")),
-    ("township", _lazy("按镇街")),
-    ("state", _lazy("按状态")),
+    ("scenario", gettext_lazy("按场景")),
+    ("township", gettext_lazy("按镇街")),
+    ("state", gettext_lazy("按状态")),
 )
 
 
@@ -233,22 +233,22 @@ def monthly_report(tenant_id: int, year: int, month: int) -> dict[str, Any]:
 
 
 REPORT_COLUMNS = [
-    ("rank", _lazy("排名")),
-    ("name", _lazy("名称")),
-    ("index", _lazy("综合指数")),
-    ("received", _lazy("受理量")),
-    ("signed_on_time", _lazy("按时签收")),
-    ("resolved", _lazy("办结量")),
-    ("resolved_on_time", _lazy("按时办结")),
-    ("on_time_rate", _lazy("按时办结率%")),
-    ("returned", _lazy("退回")),
-    ("reopened", _lazy("重办")),
-    ("rated", _lazy("评价数")),
-    ("average_rating", _lazy("平均评分")),
-    ("average_meaning", _lazy("平均评价")),
-    ("satisfied_rate", _lazy("满意率%")),
-    ("avg_handling_hours", _lazy("平均办理时长(小时)")),
-    ("p90_handling_hours", _lazy("90%办结时长(小时)")),
+    ("rank", gettext_lazy("排名")),
+    ("name", gettext_lazy("名称")),
+    ("index", gettext_lazy("综合指数")),
+    ("received", gettext_lazy("受理量")),
+    ("signed_on_time", gettext_lazy("按时签收")),
+    ("resolved", gettext_lazy("办结量")),
+    ("resolved_on_time", gettext_lazy("按时办结")),
+    ("on_time_rate", gettext_lazy("按时办结率%")),
+    ("returned", gettext_lazy("退回")),
+    ("reopened", gettext_lazy("重办")),
+    ("rated", gettext_lazy("评价数")),
+    ("average_rating", gettext_lazy("平均评分")),
+    ("average_meaning", gettext_lazy("平均评价")),
+    ("satisfied_rate", gettext_lazy("满意率%")),
+    ("avg_handling_hours", gettext_lazy("平均办理时长(小时)")),
+    ("p90_handling_hours", gettext_lazy("90%办结时长(小时)")),
 ]
 
 
