@@ -5,7 +5,6 @@ request runs in that tenant's scope, set by TenantScopeMiddleware).
 """
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Callable
 from functools import wraps
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from services import satisfaction
 from services.directory import api as directory
 from services.intake import api as intake
 from services.notify import api as notify
@@ -89,9 +89,8 @@ def dashboard_live(request: HttpRequest, staff: directory.StaffInfo) -> JsonResp
 
 
 def _month(request: HttpRequest) -> tuple[int, int]:
-    today = timezone.localdate()
-    default = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    value = request.GET.get("month", default)
+    """The month asked for; by default the current one (last month is a link away)."""
+    value = request.GET.get("month") or timezone.localdate().strftime("%Y-%m")
     try:
         year, month = (int(part) for part in value.split("-", 1))
     except ValueError:
@@ -118,7 +117,9 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
         "townships": data.report_table(report["townships"]),
         "departments": data.report_table(report["departments"]),
         "month_value": f"{year:04d}-{month:02d}",
+        "previous_month": f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}",
         "tenant": directory.get_tenant(staff.tenant_id),
+        "satisfied_meaning": satisfaction.satisfied_meaning(),
     }
     return render(request, "frontend/dashboard_report.html", context)
 

@@ -64,7 +64,7 @@ def stacked_days(title: str, days: Sequence[dt.date], series: dict[str, list[int
             parts.append(
                 format_html(
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                    "<title>{} {}：{}</title></rect>",
+                    "<title>{} {}{}{}</title></rect>",
                     _n(x),
                     _n(base),
                     _n(slot * 0.7),
@@ -72,6 +72,7 @@ def stacked_days(title: str, days: Sequence[dt.date], series: dict[str, list[int
                     colour,
                     day.strftime("%m-%d"),
                     name,
+                    _("："),
                     values[i],
                 )
             )

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
+from services import satisfaction
 from services.directory import api as directory
 from services.intake import api as intake
 from services.routing import api as routing
@@ -60,9 +61,9 @@ def panels(tenant_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
 
 
 COUNT_TITLES = (
-    ("scenario", _lazy("按场景")),
-    ("township", _lazy("按镇街")),
-    ("state", _lazy("按状态")),
+    ("scenario", gettext_lazy("按场景")),
+    ("township", gettext_lazy("按镇街")),
+    ("state", gettext_lazy("按状态")),
 )
 
 
@@ -82,8 +83,8 @@ def feed(tenant_id: int, after_id: int | None = None) -> list[intake.CaseCard]:
 
 
 def chart_svgs(tenant_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Cases per day by scenario (30 days), on-time rate per department and satisfaction per
-    township (this month), as inline SVG."""
+    """Cases per day by scenario (30 days), on-time rate per department and the share satisfied
+    per township (this month), as inline SVG."""
     now = timezone.localtime(now or timezone.now())
     first_day = now.date() - dt.timedelta(days=CHART_DAYS - 1)
     days, series = intake.daily_counts_by_scenario(tenant_id, first_day, CHART_DAYS)
@@ -93,15 +94,19 @@ def chart_svgs(tenant_id: int, now: dt.datetime | None = None) -> dict[str, Any]
         for row in stats["departments"]
     ]
     start, end = _month_bounds(now.year, now.month)
-    satisfaction = [
-        (row["township"], row["average"])
+    satisfied = [
+        (row["township"], row["satisfied_rate"])
         for row in intake.satisfaction_by_township(tenant_id, start, end)
     ]
     return {
         "per_day": charts.stacked_days(_("近 30 天每日受理量（按场景）"), days, series),
         "on_time": charts.horizontal_bars(_("本月各部门按时办结率"), on_time, scale=100, unit="%"),
         "satisfaction": charts.horizontal_bars(
-            _("本月各镇街满意度（平均分，满分 5）"), satisfaction, scale=5
+            _("本月各镇街满意率（%(meaning)s的占比）")
+            % {"meaning": satisfaction.satisfied_meaning()},
+            satisfied,
+            scale=100,
+            unit="%",
         ),
     }
 
@@ -123,17 +128,23 @@ class ReportRow:
     returned: int
     reopened: int
     rated: int
-    average_rating: float | None
-    satisfied_rate: float | None  # % of ratings of 4 or 5
+    average_rating: float | None  # on the scale of services.satisfaction: 1 is best
+    satisfied_rate: float | None  # % of ratings the scale counts as satisfied
     avg_handling_hours: float | None
     p90_handling_hours: float | None
     index: float | None  # 综合指数, see governance_index
     rank: int | None = None
 
+    @property
+    def average_meaning(self) -> str:
+        """What the average rating means in words (平均评价): the nearest rating's name."""
+        return satisfaction.average_label(self.average_rating)
+
 
 def governance_index(on_time_rate: float | None, satisfied_rate: float | None) -> float | None:
-    """综合指数 (0–100) = half the on-time rate plus half the satisfied rate; with only one of
-    them known, that one. Reopened and returned cases count against both already."""
+    """综合指数 (0–100) = half the on-time rate plus half the satisfied rate (the share the
+    satisfaction scale counts as satisfied); with only one of them known, that one. Reopened
+    and returned cases count against both already."""
     known = [r for r in (on_time_rate, satisfied_rate) if r is not None]
     return round(sum(known) / len(known), 1) if known else None
 
@@ -222,21 +233,22 @@ def monthly_report(tenant_id: int, year: int, month: int) -> dict[str, Any]:
 
 
 REPORT_COLUMNS = [
-    ("rank", _lazy("排名")),
-    ("name", _lazy("名称")),
-    ("index", _lazy("综合指数")),
-    ("received", _lazy("受理量")),
-    ("signed_on_time", _lazy("按时签收")),
-    ("resolved", _lazy("办结量")),
-    ("resolved_on_time", _lazy("按时办结")),
-    ("on_time_rate", _lazy("按时办结率%")),
-    ("returned", _lazy("退回")),
-    ("reopened", _lazy("重办")),
-    ("rated", _lazy("评价数")),
-    ("average_rating", _lazy("平均评分")),
-    ("satisfied_rate", _lazy("满意率%")),
-    ("avg_handling_hours", _lazy("平均办理时长(小时)")),
-    ("p90_handling_hours", _lazy("90%办结时长(小时)")),
+    ("rank", gettext_lazy("排名")),
+    ("name", gettext_lazy("名称")),
+    ("index", gettext_lazy("综合指数")),
+    ("received", gettext_lazy("受理量")),
+    ("signed_on_time", gettext_lazy("按时签收")),
+    ("resolved", gettext_lazy("办结量")),
+    ("resolved_on_time", gettext_lazy("按时办结")),
+    ("on_time_rate", gettext_lazy("按时办结率%")),
+    ("returned", gettext_lazy("退回")),
+    ("reopened", gettext_lazy("重办")),
+    ("rated", gettext_lazy("评价数")),
+    ("average_rating", gettext_lazy("平均评分")),
+    ("average_meaning", gettext_lazy("平均评价")),
+    ("satisfied_rate", gettext_lazy("满意率%")),
+    ("avg_handling_hours", gettext_lazy("平均办理时长(小时)")),
+    ("p90_handling_hours", gettext_lazy("90%办结时长(小时)")),
 ]
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from services import satisfaction
 from services.directory import api as directory
 from services.intake import api as intake
 from services.notify import api as notify
@@ -136,7 +137,6 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/status_lookup.html", context, status=404)
 
 
-RATING_VALUES = frozenset({"1", "2", "3", "4", "5"})
 
 
 @require_http_methods(["GET", "POST"])
@@ -158,7 +158,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "frontend/survey.html", context)
     rating = request.POST.get("rating", "")
     context.update(rating=rating, comment=request.POST.get("comment", "")[:1000])
-    if rating not in RATING_VALUES:
+    if not satisfaction.is_rating(rating):
         context["error"] = _("请选择一个评价。")
         return render(request, "frontend/survey.html", context, status=400)
     if request.POST.get("confirm") == "1":

@@ -37,6 +37,8 @@ def test_five_wrong_passwords_lock_the_username_even_against_the_right_one(clien
     assert locked.status_code == 429
     page = locked.content.decode()
     assert "登录已暂时锁定" in page and "15 分钟" in page
+    assert "共治码 · 管理后台" in page and "Django" not in page, "the platform's own name"
+    assert "<title>登录已暂时锁定 | 共治码</title>" in page
 
     refused = login(client, username, PASSWORD)
     assert refused.status_code == 429

@@ -137,9 +137,9 @@ def test_satisfaction_and_reopens_reach_the_report(counties, sms_outbox):
     from services.intake.services import apply_survey_answer  # what the survey reply runs
 
     with scope(tenant=a.tenant.pk):
-        apply_survey_answer(done.pk, 2, "不满意", satisfied=False)  # reopens
+        apply_survey_answer(done.pk, 4, "不满意")  # reopens
         intake.take_transition(done.pk, "resolve", labour, result="再次处理")
-        apply_survey_answer(done.pk, 5, "满意", satisfied=True)  # closes
+        apply_survey_answer(done.pk, 2, "满意")  # closes
     assert case(done.pk).state == "closed"
     run_worker("deadlines")
     month = timezone.localdate().strftime("%Y-%m")
@@ -152,5 +152,18 @@ def test_satisfaction_and_reopens_reach_the_report(counties, sms_outbox):
         zip(header, next(r for r in rows if r[1:2] == ["甲县人力社保局"]), strict=True)
     )
     assert labour_row["重办"] == "1"
-    assert labour_row["评价数"] == "1" and labour_row["平均评分"] == "5.0"
+    assert labour_row["评价数"] == "1" and labour_row["平均评分"] == "2.0"
+    assert labour_row["平均评价"] == "满意"
     assert labour_row["满意率%"] == "100.0"
+
+
+def test_the_report_opens_on_the_current_month_with_the_previous_one_a_click_away(counties):
+    a, _b = counties
+    client = a.client("dispatcher")
+    with time_machine.travel(dt.datetime(2026, 3, 15, 10, tzinfo=dt.UTC), tick=False):
+        html = client.get(reverse("frontend:dashboard-report")).content.decode()
+    assert 'value="2026-03"' in html, "this month, not last month's empty page"
+    assert f'href="{reverse("frontend:dashboard-report")}?month=2026-02"' in html
+    with time_machine.travel(dt.datetime(2026, 1, 10, 10, tzinfo=dt.UTC), tick=False):
+        html = client.get(reverse("frontend:dashboard-report")).content.decode()
+    assert 'value="2026-01"' in html and "?month=2025-12" in html

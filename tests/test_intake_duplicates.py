@@ -51,7 +51,7 @@ def test_a_similar_case_at_the_same_code_is_linked_for_staff(client, demo, drain
     assert _refresh(other).possible_duplicate_of is None
     with scopes_disabled():
         note = second.timeline.get(action="possible_duplicate")
-    assert first.tracking_number in note.note and not note.public
+    assert first.tracking_number in note.note_text and not note.public
     html = client.get(f"/s/{second.access_key}/").content.decode()
     assert first.tracking_number not in html, "the citizen does not see the staff's hint"
     assert "已受理" in html

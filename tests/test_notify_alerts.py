@@ -11,7 +11,7 @@ from services.intake import api as intake
 from services.notify import api as notify
 from services.notify.models import Message, NotifySettings, StaffNotification
 
-from .test_survey_loop import submit
+from .test_survey_loop import case_now, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,3 +119,52 @@ def test_another_tenants_staff_hear_nothing(demo, drain, user_named):
     drain("notify")
     assert notify.unread_notifications(outsider.user_id) == []
     assert len(notify.unread_notifications(user_named("dispatcher").pk)) == 1
+
+
+def test_one_overdue_case_alerts_each_person_once_by_the_real_deadline_check(
+    demo, drain, user_named, labour_head, sms_outbox
+):
+    """The chain as production runs it: the scheduler's check_deadlines escalates the case
+    (case.escalated) and announces the deadline (case.overdue); one cause, one alert."""
+    import datetime as dt
+
+    import time_machine
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    with scopes_disabled():
+        NotifySettings.objects.create(tenant=demo, staff_sms_alerts=True)
+    case = submit(demo)
+    drain("routing", "deadlines")
+    assert intake.get_case(case.id).state == "assigned"
+    with time_machine.travel(timezone.now() + dt.timedelta(days=30), tick=True):
+        call_command("scheduler", "--once", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        drain("routing", "deadlines")
+        drain("notify")
+    assert case_now(case).escalated, "the deadline check escalated it"
+
+    for user in (labour_head, user_named("dispatcher")):
+        alerts = notify.unread_notifications(user.pk)
+        assert [(a.kind, a.case_id) for a in alerts] == [("overdue", case.id)], user
+    [sms] = sms_to_head(sms_outbox)
+    assert "已超过办理时限" in sms
+
+
+def test_a_second_dissatisfaction_still_alerts_as_an_escalation(
+    demo, drain, user_named, labour_head
+):
+    """Escalations with a cause of their own (the citizen, not a deadline) do alert."""
+    from .test_survey_loop import reply, resolve
+
+    case = submit(demo)
+    drain("routing", "deadlines")
+    for answer in ("4 没解决", "5 还是没解决"):
+        resolve(case, user_named)
+        drain("notify")
+        from django.test import Client
+
+        reply(Client(), answer)
+        drain("intake", "notify")
+    assert case_now(case).escalated
+    alerts = notify.unread_notifications(user_named("dispatcher").pk)
+    assert [(a.kind, a.case_id) for a in alerts] == [("escalated", case.id)]

@@ -9,7 +9,7 @@ from services.directory import api as directory
 from services.notify import api as notify
 from services.notify.kinds import PLACEHOLDERS, Kind
 from services.notify.models import NotifySettings, SmsTemplate
-from services.notify.texts import DEFAULTS, SAMPLE_VALUES, check_template, render
+from services.notify.texts import DEFAULTS, check_template, render, sample_values
 
 from .test_survey_loop import resolve, sms_to, submit
 
@@ -28,7 +28,7 @@ REQUIRED_CHINESE_DEFAULTS = [
 def test_every_default_is_a_valid_template_in_both_languages(kind, language):
     text = DEFAULTS[kind][language]
     check_template(kind, text)
-    filled = text.format_map(SAMPLE_VALUES)
+    filled = text.format_map(sample_values(language))
     assert "{" not in filled
 
 
@@ -37,7 +37,8 @@ def test_the_chinese_defaults_say_what_each_message_is_for():
     assert "{tracking_number}" in zh[Kind.RECEIPT] and "已受理" in zh[Kind.RECEIPT]
     assert "{department}" in zh[Kind.ASSIGNED]
     assert "{result}" in zh[Kind.RESULT] and "已办结" in zh[Kind.RESULT]
-    assert "1非常满意" in zh[Kind.SURVEY] and "{survey_url}" in zh[Kind.SURVEY]
+    assert "{rating_menu}" in zh[Kind.SURVEY] and "{survey_url}" in zh[Kind.SURVEY]
+    assert "1非常满意 2满意" in zh[Kind.SURVEY].format_map(sample_values("zh-hans"))
     assert "退订" in zh[Kind.SURVEY], "every survey says how to stop them"
     assert "{deadline}" in zh[Kind.SURVEY_REMINDER]
     assert "感谢" in zh[Kind.THANKS]

@@ -100,7 +100,7 @@ def test_green_then_yellow_then_red_and_exactly_one_escalation(policy_world):
     case = world.case(case.pk)
     assert case.escalated
     with scopes_disabled():
-        escalations = [e.note for e in case.timeline.filter(action="escalate")]
+        escalations = [e.note_text for e in case.timeline.filter(action="escalate")]
     assert len(escalations) == 1
     assert "超过签收期限（2026-03-02 13:00）仍未签收" in escalations[0]
     assert overdue_events(case.pk) == [
@@ -233,7 +233,7 @@ def test_extension_requested_by_staff_and_approved_by_a_dispatcher(policy_world)
             assert routing.deadline_colours([case.pk])[case.pk] == "green"
     with scopes_disabled():
         deadline = CaseDeadline.objects.get(case_id=case.pk)
-        notes = [(e.action, e.note) for e in world.case(case.pk).timeline.all()]
+        notes = [(e.action, e.note_text) for e in world.case(case.pk).timeline.all()]
     assert deadline.resolve_due == at(3, 6, 17, 30), "two working days after Wed 17:30"
     assert ("extension_requested", "申请延长办结期限 2 个工作日：需等待企业账目") in notes
     assert (

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def timeline(case) -> list[tuple[str, str]]:
     with scopes_disabled():
-        return [(e.action, e.note) for e in case.timeline.all()]
+        return [(e.action, e.note_text) for e in case.timeline.all()]
 
 
 def test_the_first_matching_rule_in_order_decides(world):

@@ -74,7 +74,7 @@ def sms_to(outbox: list[dict], phone: str = CITIZEN) -> list[str]:
 
 
 def timeline_notes(case) -> list[tuple[str, str]]:
-    return [(e.action, e.note) for e in case_now(case).timeline.all()]
+    return [(e.action, e.note_text) for e in case_now(case).timeline.all()]
 
 
 def run_scheduler_once() -> None:

@@ -39,7 +39,8 @@ from .services import (
     submit,
     transition,
 )
-from .states import CaseState
+from .states import CaseState, EscalationCause
+from .timeline import Note, SystemNote
 
 __all__ = [
     "HONEYPOT_FIELD",
@@ -48,8 +49,11 @@ __all__ = [
     "CaseSnapshot",
     "CaseState",
     "EntryPointView",
+    "EscalationCause",
+    "Note",
     "ResultFileView",
     "SubmissionInvalid",
+    "SystemNote",
     "add_timeline_note",
     "assign",
     "available_transitions",
@@ -186,7 +190,9 @@ def public_timeline(case_id: int) -> list[dict[str, Any]]:
         {
             "at": e.at,
             "state": labels.get(e.to_state, ""),
-            "note": e.note if e.action in PUBLIC_NOTE_ACTIONS or e.from_state == e.to_state else "",
+            "note": (
+                e.note_text if e.action in PUBLIC_NOTE_ACTIONS or e.from_state == e.to_state else ""
+            ),
         }
         for e in case.timeline.filter(public=True)
     ]
@@ -335,7 +341,7 @@ def cases_by_phone(user, raw_phone: str, tracking_number: str = "") -> list[Case
 
 
 def assign(
-    case_id: int, department_id: int, note: str, *, by=None, priority: int | None = None
+    case_id: int, department_id: int, note: Note, *, by=None, priority: int | None = None
 ) -> CaseSnapshot:
     """分拨 by the system (a rule) or 派单/改派 by a dispatcher (`by`); a rule may also set the
     case's priority (e.g. a group wage-arrears case becomes urgent)."""
@@ -349,7 +355,7 @@ def assign(
     return get_case(case_id)
 
 
-def hold_for_dispatch(case_id: int, note: str) -> CaseSnapshot:
+def hold_for_dispatch(case_id: int, note: Note) -> CaseSnapshot:
     transition(_load(case_id), "hold_for_dispatch", note=note)
     return get_case(case_id)
 
@@ -409,13 +415,14 @@ def mark_confidential(scenario: Scenario, confidential: bool = True) -> None:
     scenario.save(update_fields=["confidential"])
 
 
-def mark_escalated(case_id: int, note: str) -> bool:
-    """督办 by the system (e.g. a deadline turned red): once per case; False if already."""
-    return escalate(_load(case_id), note)
+def mark_escalated(case_id: int, note: Note, *, cause: str) -> bool:
+    """督办 by the system (e.g. a deadline turned red, cause EscalationCause.OVERDUE): once per
+    case; False if already."""
+    return escalate(_load(case_id), note, cause=cause)
 
 
 def add_timeline_note(
-    case_id: int, action: str, note: str, *, by=None, public: bool = False
+    case_id: int, action: str, note: Note, *, by=None, public: bool = False
 ) -> None:
     """A timeline row that changes no state (e.g. a deadline extension approved)."""
     record_note(_load(case_id), action=action, note=note, by=by, public=public)

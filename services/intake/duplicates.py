@@ -16,11 +16,12 @@ import unicodedata
 from datetime import timedelta
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import Case, ScenarioField
 from .services import record_note
 from .states import OPEN_STATES
+from .timeline import SystemNote
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +103,12 @@ def flag_possible_duplicate(case_id: int) -> Case | None:
     record_note(
         case,
         action="possible_duplicate",
-        note=_("疑似与案件 %(number)s 重复（文字相似度 %(score)d%%），请核实；确属重复可作废。")
-        % {"number": other.tracking_number, "score": round(score * 100)},
+        note=SystemNote(
+            gettext_noop(
+                "疑似与案件 %(number)s 重复（文字相似度 %(score)d%%），请核实；确属重复可作废。"
+            ),
+            {"number": other.tracking_number, "score": round(score * 100)},
+        ),
     )
     logger.info(
         "Case %s (tenant %s) flagged as a possible duplicate of case %s (similarity %.2f)",

@@ -8,9 +8,8 @@ from .services import apply_survey_answer, apply_survey_timeout
 
 @eventbus.subscribe("survey.answered", queue="intake")
 def close_or_reopen_after_survey(event: str, payload: dict) -> None:
-    apply_survey_answer(
-        payload["case_id"], payload["rating"], payload.get("comment", ""), payload["satisfied"]
-    )
+    # Intake decides close or reopen by the scale itself, not by the payload's "satisfied".
+    apply_survey_answer(payload["case_id"], payload["rating"], payload.get("comment", ""))
 
 
 @eventbus.subscribe("survey.expired", queue="intake")

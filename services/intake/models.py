@@ -9,6 +9,7 @@ from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -17,6 +18,7 @@ from django_scopes import ScopedManager
 from services.privacy import keep_hash_in_step
 
 from .states import OPEN_STATES, CaseState
+from .timeline import note_text
 
 
 class _PrivateStorage(LazyObject):
@@ -416,6 +418,8 @@ class CaseEvent(models.Model):
     from_state = models.CharField(_("原状态"), max_length=20, blank=True)
     to_state = models.CharField(_("新状态"), max_length=20, blank=True)
     note = models.TextField(_("说明"), blank=True)
+    # The values of a system-written note, which is stored untranslated (see timeline.py).
+    note_params = models.JSONField(default=dict, blank=True, editable=False)
     public = models.BooleanField(_("市民可见"), default=True)
 
     class Meta:
@@ -424,7 +428,13 @@ class CaseEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.case} {self.action}"
+        # Shown above each row of the admin's timeline: a time reads the same in any language.
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M}" if self.at else ""
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (system notes) or as typed."""
+        return note_text(self.note, self.note_params)
 
 
 def _photo_path(photo: "CasePhoto", filename: str) -> str:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from services import satisfaction
 from services.directory import api as directory
 from services.identifiers.phones import phone_search_term
 from services.identifiers.tracking_numbers import normalise_tracking_number
@@ -24,8 +25,6 @@ from services.privacy import mask_phone, phone_hash
 
 from .models import Case, CaseEvent, Scenario
 from .states import CaseState
-
-SATISFIED_FROM = 4  # a rating of 4 or 5 counts as satisfied (满意)
 
 
 @dataclass(frozen=True)
@@ -175,18 +174,29 @@ def daily_counts_by_scenario(
 def satisfaction_by_township(
     tenant_id: int, start: dt.datetime, end: dt.datetime
 ) -> list[dict[str, Any]]:
-    """Average rating (1–5) of the cases closed in [start, end) with a rating, per township."""
+    """Per township, the cases closed in [start, end) with a rating: how many, their average
+    rating (on the scale of services.satisfaction: lower is better) and the share satisfied (%)."""
     closed = _closed_with_rating(tenant_id, start, end)
-    rows = closed.values_list("region__path").annotate(total=Count("pk"), avg=Avg("rating"))
+    rows = closed.values_list("region__path").annotate(
+        total=Count("pk"),
+        avg=Avg("rating"),
+        satisfied=Count("pk", filter=satisfaction.satisfied_q()),
+    )
     towns = directory.townships(tenant_id)
-    folded: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
-    for path, total, avg in rows:
+    folded: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    for path, total, avg, satisfied in rows:
         name = _township_name(towns, path or "") or _("未指定区域")
         folded[name][0] += total
         folded[name][1] += avg * total
+        folded[name][2] += satisfied
     return [
-        {"township": name, "rated": total, "average": round(weighted / total, 2)}
-        for name, (total, weighted) in sorted(folded.items())
+        {
+            "township": name,
+            "rated": total,
+            "average": round(weighted / total, 2),
+            "satisfied_rate": round(100 * satisfied / total, 1),
+        }
+        for name, (total, weighted, satisfied) in sorted(folded.items())
     ]
 
 
@@ -203,7 +213,8 @@ def monthly_case_figures(
 ) -> dict[str, dict[int | None, dict[str, Any]]]:
     """The case side of the monthly report, per department and per township id:
     reopened (重办) in the month, and the satisfaction of the cases closed in the month —
-    rated, average rating, share satisfied (rating ≥ 4)."""
+    rated, average rating (on the scale: lower is better), how many satisfied (the scale's
+    is_satisfied)."""
     with scopes_disabled():
         reopened = list(
             CaseEvent.objects.filter(
@@ -233,7 +244,7 @@ def monthly_case_figures(
             entry = row(kind, key)
             entry["rated"] += 1
             entry["rating_sum"] += rating
-            entry["satisfied"] += rating >= SATISFIED_FROM
+            entry["satisfied"] += satisfaction.is_satisfied(rating)
     for kind in figures.values():
         for entry in kind.values():
             rating_sum = entry.pop("rating_sum")

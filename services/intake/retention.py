@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_scopes import scopes_disabled
 from django_tasks import task
 
@@ -31,7 +32,7 @@ from .states import CaseState
 
 logger = logging.getLogger(__name__)
 
-NOTE = "已按保存期限删除市民个人信息（姓名、电话、照片）"
+NOTE = gettext_noop("已按保存期限删除市民个人信息（姓名、电话、照片）")
 
 
 @dataclass
@@ -93,8 +94,13 @@ def anonymise_case(case: Case, now: datetime) -> dict[str, int]:
         anonymised_at=now,
     )
     for event in CaseEvent.objects.filter(case=case).exclude(note=""):
-        if (scrubbed := scrub_text(event.note)) != event.note:
-            CaseEvent.objects.filter(pk=event.pk).update(note=scrubbed)
+        # A system note keeps what the citizen said (a survey comment) among its values.
+        params = {
+            k: scrub_text(v) if isinstance(v, str) else v for k, v in event.note_params.items()
+        }
+        scrubbed = scrub_text(event.note)
+        if (scrubbed, params) != (event.note, event.note_params):
+            CaseEvent.objects.filter(pk=event.pk).update(note=scrubbed, note_params=params)
     counts = notify.anonymise_case_messages(case.pk)
     record_note(case, action="anonymise", note=NOTE, public=False)
     return {"photos": len(photos), **counts}

@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from services import eventbus
+from services import eventbus, satisfaction
 from services.directory.api import policy, staff_info
 from services.identifiers import tracking_numbers
 
@@ -22,12 +22,14 @@ from .forms import CaseSubmissionForm
 from .models import Case, CaseEvent, EntryPoint, Scenario
 from .photos import discard_files, store_photos
 from .result_files import clean_result_files, store_result_files
-from .states import CaseState
+from .states import CaseState, EscalationCause
+from .timeline import Note, SystemNote, stored_note
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_LABEL = "系统"
-CITIZEN_LABEL = "市民"
+# Stored untranslated, shown in the reader's language (timeline.actor_text).
+SYSTEM_LABEL = gettext_noop("系统")
+CITIZEN_LABEL = gettext_noop("市民")
 
 
 class SubmissionInvalid(Exception):
@@ -133,7 +135,7 @@ def _create_case(
         actor_label=_actor_label(officer, CITIZEN_LABEL),
         action="submit",
         to_state=case.state,
-        note=_("已受理"),
+        note=SystemNote(gettext_noop("已受理")),
     )
     return case
 
@@ -203,7 +205,7 @@ def transition(
     *,
     by=None,
     by_label: str = SYSTEM_LABEL,
-    note: str = "",
+    note: Note = "",
     public: bool = True,
     **changes: Any,
 ) -> Case:
@@ -224,6 +226,7 @@ def transition(
             for field, value in changes.items():
                 setattr(case, field, value)
             case.save()
+            note, note_params = stored_note(note)
             CaseEvent.objects.create(
                 case=case,
                 actor=by,
@@ -232,6 +235,7 @@ def transition(
                 from_state=from_state,
                 to_state=case.state,
                 note=note,
+                note_params=note_params,
                 public=public,
             )
             eventbus.publish(TRANSITIONS[name].event, _payload(case))
@@ -262,8 +266,9 @@ def resolve(case: Case, result: str, *, by, files: list | None = None) -> Case:
     return case
 
 
-def record_note(case: Case, *, action: str, note: str, by=None, public: bool = False) -> None:
+def record_note(case: Case, *, action: str, note: Note, by=None, public: bool = False) -> None:
     """Adds a timeline row that changes no state (督办, internal notes)."""
+    note, note_params = stored_note(note)
     CaseEvent.objects.create(
         case=case,
         actor=by,
@@ -272,42 +277,55 @@ def record_note(case: Case, *, action: str, note: str, by=None, public: bool = F
         from_state=case.state,
         to_state=case.state,
         note=note,
+        note_params=note_params,
         public=public,
     )
 
 
-def escalate(case: Case, note: str, *, public: bool = False) -> bool:
-    """督办: marks the case escalated once, records why, and announces it. False if it already was."""
-    if not Case.objects.filter(pk=case.pk, escalated=False).update(escalated=True):
+def escalate(
+    case: Case, note: Note, *, cause: str, public: bool = False, again: bool = False
+) -> bool:
+    """督办: marks the case escalated, records why, and announces it with its `cause` (an
+    EscalationCause). Once: False if it already was, unless `again` (a citizen dissatisfied
+    after the command room settled it asks the command room again)."""
+    marked = Case.objects.filter(pk=case.pk, escalated=False).update(escalated=True)
+    if not marked and not again:
         return False
     record_note(case, action="escalate", note=note, public=public)
-    eventbus.publish("case.escalated", _payload(case))
+    eventbus.publish("case.escalated", {**_payload(case), "cause": cause})
     return True
 
 
-def apply_survey_answer(case_id: int, rating: int, comment: str, satisfied: bool) -> None:
-    """满意度回访: satisfied closes; dissatisfied reopens once, then escalates to dispatchers."""
+def apply_survey_answer(case_id: int, rating: int, comment: str) -> None:
+    """满意度回访: satisfied closes; dissatisfied reopens once, then escalates to dispatchers.
+    The scale (services.satisfaction) says which ratings are which."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.state != "resolved":
             logger.info("Survey answer for case %s ignored: state is %s", case_id, case.state)
             return
-        note = _("市民评价：%(rating)s 分。%(comment)s") % {"rating": rating, "comment": comment}
-        if satisfied:
+        rated = {"rating": rating, "comment": comment}
+        note = SystemNote(gettext_noop("市民评价：%(rating)s 分。%(comment)s"), rated)
+        if satisfaction.is_satisfied(rating):
             transition(case, "close", by_label=CITIZEN_LABEL, note=note, rating=rating)
         elif case.reopen_count == 0:
             transition(case, "reopen", by_label=CITIZEN_LABEL, note=note, rating=rating)
         else:
             # 督办: the case waits in the command room's queue until a dispatcher settles it
             # (改派, 指挥室重办 or 说明结案); a dissatisfaction after that asks them again.
-            Case.objects.filter(pk=case.pk).update(escalated=True, rating=rating)
-            record_note(
+            Case.objects.filter(pk=case.pk).update(rating=rating)
+            escalate(
                 case,
-                action="escalate",
+                SystemNote(
+                    gettext_noop(
+                        "市民再次不满意，已提交指挥室督办。市民评价：%(rating)s 分。%(comment)s"
+                    ),
+                    rated,
+                ),
+                cause=EscalationCause.DISSATISFIED,
                 public=True,
-                note=_("市民再次不满意，已提交指挥室督办。") + note,
+                again=True,
             )
-            eventbus.publish("case.escalated", _payload(case))
 
 
 def apply_survey_timeout(case_id: int) -> None:
@@ -316,4 +334,4 @@ def apply_survey_timeout(case_id: int) -> None:
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.state != "resolved":
             return
-        transition(case, "close", note=_("回访期内市民未回复，自动结案。"))
+        transition(case, "close", note=SystemNote(gettext_noop("回访期内市民未回复，自动结案。")))

@@ -12,3 +12,10 @@ class CaseState(models.TextChoices):
 
 
 OPEN_STATES = [s for s in CaseState.values if s != CaseState.CLOSED]
+
+
+class EscalationCause(models.TextChoices):
+    """Why a case was escalated (督办), carried by `case.escalated` as "cause"."""
+
+    OVERDUE = "overdue", _("超期")
+    DISSATISFIED = "dissatisfied", _("市民再次不满意")

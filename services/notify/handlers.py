@@ -1,6 +1,7 @@
 """Notify's reactions to other services' events, run by the notify worker."""
 
 from services import eventbus
+from services.intake import api as intake
 
 from .alerts import alert_staff
 from .models import StaffNotification
@@ -35,4 +36,8 @@ def alert_overdue(event: str, payload: dict) -> None:
 
 @eventbus.subscribe("case.escalated", queue="notify")
 def alert_escalated(event: str, payload: dict) -> None:
+    # A deadline that passed escalates the case and announces case.overdue, which alerts
+    # (naming the department whose deadline it was): one cause, one alert.
+    if payload.get("cause") == intake.EscalationCause.OVERDUE:
+        return
     alert_staff(StaffNotification.Kind.ESCALATED, payload["case_id"])

@@ -40,17 +40,19 @@ IMMEDIATE = frozenset(
     {Kind.RECEIPT, Kind.THANKS, Kind.REOPENED, Kind.ESCALATED, Kind.HELP, Kind.OPTED_OUT}
 )
 
+# The satisfaction scale as the survey texts list it (texts.scale_values fills them in).
+RATING_SCALE = ("rating_menu", "rating_range")
 # What each kind's template may use; `tenant` (the platform's name) is always there.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     Kind.RECEIPT: frozenset({"tracking_number", "status_url"}),
     Kind.ASSIGNED: frozenset({"tracking_number", "department", "status_url"}),
     Kind.RESULT: frozenset({"tracking_number", "result", "status_url"}),
-    Kind.SURVEY: frozenset({"tracking_number", "result", "survey_url"}),
-    Kind.SURVEY_REMINDER: frozenset({"tracking_number", "survey_url", "deadline"}),
+    Kind.SURVEY: frozenset({"tracking_number", "result", "survey_url", *RATING_SCALE}),
+    Kind.SURVEY_REMINDER: frozenset({"tracking_number", "survey_url", "deadline", *RATING_SCALE}),
     Kind.THANKS: frozenset({"tracking_number"}),
     Kind.REOPENED: frozenset({"tracking_number"}),
     Kind.ESCALATED: frozenset({"tracking_number"}),
-    Kind.HELP: frozenset({"tracking_number", "survey_url"}),
+    Kind.HELP: frozenset({"tracking_number", "survey_url", *RATING_SCALE}),
     Kind.OPTED_OUT: frozenset({"hotline"}),
     Kind.STAFF_OVERDUE: frozenset({"tracking_number", "department"}),
     Kind.STAFF_ESCALATED: frozenset({"tracking_number", "department"}),

@@ -10,18 +10,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from services import satisfaction
 from services.identifiers.tracking_numbers import find_in_text
 
-# 1 is best: the order the survey SMS lists them in.
-RATING_WORDS = {
-    "非常满意": 1,
-    "满意": 2,
-    "基本满意": 3,
-    "不满意": 4,
-    "非常不满意": 5,
+# The scale's own words (非常满意 …), whatever language the worker runs in.
+RATING_WORDS = {word: rating for rating, word in satisfaction.WORDS.items()}
+_NUMERALS = {
+    **{str(rating): rating for rating in satisfaction.RATINGS},
+    **dict(zip("一二三四五", satisfaction.RATINGS, strict=True)),
 }
-_NUMERALS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
-SATISFIED_UP_TO = 3
 # "回T退订" / "回TD退订" are how Chinese SMS say it; STOP is what Twilio numbers understand.
 OPT_OUT_WORDS = {"退订", "T", "TD", "STOP", "UNSUBSCRIBE", "取消订阅"}
 OPT_IN_WORDS = {"订阅", "恢复订阅", "START", "UNSTOP"}
@@ -30,8 +27,9 @@ _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 # A rating followed by a comment. Longest words first, so 非常不满意 is not read as 不满意 or
 # 满意; Chinese numerals only count alone (一般 is "so-so", not a 1).
 _RATING = "|".join(sorted(RATING_WORDS, key=len, reverse=True))
+_DIGITS = "".join(str(rating) for rating in satisfaction.RATINGS)
 _LEADING_RATING = re.compile(
-    rf"^[\s\W_]*(?P<rating>{_RATING}|[1-5](?!\d))(?:\s*分)?(?P<rest>.*)$", re.DOTALL
+    rf"^[\s\W_]*(?P<rating>{_RATING}|[{_DIGITS}](?!\d))(?:\s*分)?(?P<rest>.*)$", re.DOTALL
 )
 _COMMENT_EDGE = " \t\r\n,，.。!！?？;；:：、-—~…'\"“”‘’()（）【】[]"
 _TRACKING_PREFIX = re.compile(r"(受理)?编号\s*[:：]?")
@@ -91,10 +89,6 @@ def is_opt_out(text: str) -> bool:
 
 def is_opt_in(text: str) -> bool:
     return _compact(text) in OPT_IN_WORDS
-
-
-def is_satisfied(rating: int) -> bool:
-    return rating <= SATISFIED_UP_TO
 
 
 def find_tracking_number(text: str, numbers: list[str]) -> tuple[str | None, str]:

@@ -3,20 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
-from .models import Survey
-from .replies import is_satisfied
-from .surveys import answer_survey
+from services import satisfaction
 
-RATING_LABELS = {
-    1: _("非常满意"),
-    2: _("满意"),
-    3: _("基本满意"),
-    4: _("不满意"),
-    5: _("非常不满意"),
-}
+from .models import Survey
+from .surveys import answer_survey
 
 
 @dataclass(frozen=True)
@@ -39,11 +31,11 @@ class SurveyView:
 
     @property
     def rating_label(self) -> str:
-        return str(RATING_LABELS.get(self.rating, ""))
+        return satisfaction.label(self.rating)
 
     @property
     def choices(self) -> list[tuple[int, str]]:
-        return [(value, str(label)) for value, label in RATING_LABELS.items()]
+        return satisfaction.choices()
 
 
 def survey_by_token(token: str) -> SurveyView | None:
@@ -58,15 +50,15 @@ def survey_by_token(token: str) -> SurveyView | None:
         state=survey.state,
         rating=survey.rating,
         comment=survey.comment,
-        satisfied=None if survey.rating is None else is_satisfied(survey.rating),
+        satisfied=None if survey.rating is None else satisfaction.is_satisfied(survey.rating),
         expires_at=survey.expires_at,
     )
 
 
 def answer_survey_by_token(token: str, rating: int, comment: str = "") -> bool:
     """The one-tap web survey. False when there is no such open survey."""
-    if rating not in (1, 2, 3, 4, 5):
-        raise ValueError(f"rating must be 1–5, not {rating!r}")
+    if not satisfaction.is_rating(rating):
+        raise ValueError(f"rating must be one of {satisfaction.RATINGS}, not {rating!r}")
     with scopes_disabled():
         survey_id = (
             Survey.objects.filter(token=token, state=Survey.State.OPEN)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from django_tasks import task
 
-from services import eventbus
+from services import eventbus, satisfaction
 from services.eventbus import periodic
 from services.intake import api as intake
 
@@ -20,7 +20,6 @@ from .models import Survey
 from .optout import is_opted_out
 from .outbox import send_sms
 from .preferences import quiet_until, settings_for
-from .replies import is_satisfied
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ def start_survey(case_id: int) -> Survey | None:
 def answer_survey(survey_id: int, rating: int, comment: str = "", *, via: str) -> bool:
     """Records the rating and tells intake, which closes, reopens or escalates the case.
     False when the survey was no longer open (answered already, expired)."""
-    satisfied = is_satisfied(rating)
+    satisfied = satisfaction.is_satisfied(rating)
     with scopes_disabled(), transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey_id)
         if survey.state != Survey.State.OPEN:

@@ -11,6 +11,7 @@ import string
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from services import satisfaction
 from services.directory.api import get_tenant
 
 from .kinds import DEFAULT_LANGUAGE, PLACEHOLDERS, Kind
@@ -38,18 +39,17 @@ DEFAULTS: dict[str, dict[str, str]] = {
     },
     Kind.SURVEY: {
         "zh-hans": "【{tenant}】您反映的问题（编号 {tracking_number}）已办结：{result}\n"
-        "请回复数字评价：1非常满意 2满意 3基本满意 4不满意 5非常不满意，可附意见。"
+        "请回复数字评价：{rating_menu}，可附意见。"
         "也可点击评价：{survey_url} 回复“退订”不再接收回访短信。",
         "en": "[{tenant}] Your report {tracking_number} has been resolved: {result}\n"
-        "Please reply with a number: 1 very satisfied, 2 satisfied, 3 fairly satisfied, "
-        "4 dissatisfied, 5 very dissatisfied, with any comment. Or rate here: {survey_url} "
+        "Please reply with a number: {rating_menu}, with any comment. Or rate here: {survey_url} "
         "Reply STOP to opt out.",
     },
     Kind.SURVEY_REMINDER: {
         "zh-hans": "【{tenant}】您反映的问题（编号 {tracking_number}）已办结，尚未收到您的评价。"
-        "请在{deadline}前回复 1-5 评价（1非常满意…5非常不满意），或点击：{survey_url}",
+        "请在{deadline}前回复数字评价（{rating_range}），或点击：{survey_url}",
         "en": "[{tenant}] We have not yet heard how we handled report {tracking_number}. "
-        "Please reply 1-5 before {deadline} (1 very satisfied … 5 very dissatisfied) "
+        "Please reply with a number before {deadline} ({rating_range}) "
         "or rate here: {survey_url}",
     },
     Kind.THANKS: {
@@ -67,10 +67,9 @@ DEFAULTS: dict[str, dict[str, str]] = {
     },
     Kind.HELP: {
         "zh-hans": "【{tenant}】未能识别您的回复。请回复数字评价编号 {tracking_number} 的办理结果："
-        "1非常满意 2满意 3基本满意 4不满意 5非常不满意；或点击：{survey_url}",
+        "{rating_menu}；或点击：{survey_url}",
         "en": "[{tenant}] Sorry, we could not read your reply. Please rate report "
-        "{tracking_number} with a number from 1 (very satisfied) to 5 (very dissatisfied), "
-        "or here: {survey_url}",
+        "{tracking_number} with a number ({rating_range}), or here: {survey_url}",
     },
     Kind.OPTED_OUT: {
         "zh-hans": "【{tenant}】您已退订回访短信，今后仅接收受理回执和办理结果。"
@@ -102,8 +101,23 @@ SAMPLE_VALUES = {
 }
 
 
+def sample_values(language: str) -> dict[str, str]:
+    """Every placeholder filled with an example (the admin's preview)."""
+    return {**scale_values(language), **SAMPLE_VALUES}
+
+
 class TemplateInvalid(ValueError):
     """A template uses a placeholder its kind does not provide, or is malformed."""
+
+
+def scale_values(language: str) -> dict[str, str]:
+    """The rating scale as the survey texts list it, from services.satisfaction: the survey,
+    its reminder and the help SMS may use {rating_menu} (1非常满意 … 5非常不满意) and
+    {rating_range} (its two ends)."""
+    return {
+        "rating_menu": satisfaction.menu(language),
+        "rating_range": satisfaction.menu(language, short=True),
+    }
 
 
 def check_template(kind: str, text: str) -> None:
@@ -140,7 +154,7 @@ def render(tenant_id: int, kind: str, language: str, **values: str) -> str:
     """The tenant's template for `kind` in `language` (else the default), filled in."""
     from .models import SmsTemplate
 
-    values = {"tenant": get_tenant(tenant_id).name, **values}
+    values = {"tenant": get_tenant(tenant_id).name, **scale_values(language), **values}
     with scopes_disabled():
         own = (
             SmsTemplate.objects.filter(tenant_id=tenant_id, kind=kind, language=language)
@@ -163,7 +177,7 @@ def preview(kind: str, text: str) -> str:
         check_template(kind, text)
     except TemplateInvalid as exc:
         return str(exc)
-    return fill(text, SAMPLE_VALUES)
+    return fill(text, sample_values(DEFAULT_LANGUAGE))
 
 
 def segments(text: str) -> int:

@@ -1,9 +1,10 @@
 """超期督办: cases whose deadline turned red are escalated once per deadline; 临期预警: those that
 turned yellow are announced once per deadline.
 
-Escalating marks the case in its timeline (intake) and announces `case.overdue`, on which
-notify alerts the department's heads and the dispatchers. A yellow turn announces
-`case.due_soon`, so screens showing the three colours change without a reload.
+Escalating marks the case in its timeline (intake, whose `case.escalated` names the cause
+"overdue") and announces `case.overdue`, on which notify alerts the department's heads and the
+dispatchers: once, for the one cause. A yellow turn announces `case.due_soon`, so screens
+showing the three colours change without a reload.
 """
 
 import logging
@@ -11,7 +12,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_scopes import scope, scopes_disabled
 
 from services import eventbus
@@ -23,15 +24,17 @@ from .models import CaseDeadline
 logger = logging.getLogger(__name__)
 
 
-def _note(row: CaseDeadline, now: datetime) -> str:
+def _note(row: CaseDeadline, now: datetime) -> intake.SystemNote:
     local = timezone.localtime
     if row.signed_at is None and row.sign_due < now:
-        return _("超过签收期限（%(due)s）仍未签收，已督办。") % {
-            "due": f"{local(row.sign_due):%Y-%m-%d %H:%M}"
-        }
-    return _("超过办结期限（%(due)s）仍未办结，已督办。") % {
-        "due": f"{local(row.resolve_due):%Y-%m-%d %H:%M}"
-    }
+        return intake.SystemNote(
+            gettext_noop("超过签收期限（%(due)s）仍未签收，已督办。"),
+            {"due": f"{local(row.sign_due):%Y-%m-%d %H:%M}"},
+        )
+    return intake.SystemNote(
+        gettext_noop("超过办结期限（%(due)s）仍未办结，已督办。"),
+        {"due": f"{local(row.resolve_due):%Y-%m-%d %H:%M}"},
+    )
 
 
 def escalate_overdue(now: datetime | None = None) -> int:
@@ -52,7 +55,9 @@ def escalate_overdue(now: datetime | None = None) -> int:
                 ):
                     continue  # another run got there first
                 note = _note(row, now)
-                if not intake.mark_escalated(row.case_id, note):
+                if not intake.mark_escalated(
+                    row.case_id, note, cause=intake.EscalationCause.OVERDUE
+                ):
                     # Escalated before (e.g. a second dissatisfaction): still on the record.
                     intake.add_timeline_note(row.case_id, "overdue", note)
                 eventbus.publish(

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, override
 
 from services.directory.api import Capability, CaseFacts, policy, staff_info
 from services.intake import api as intake
@@ -61,13 +62,16 @@ def request_extension(
     intake.add_timeline_note(
         case_id,
         "extension_requested",
-        _("申请延长%(phase)s %(amount)s 个%(unit)s：%(reason)s")
-        % {
-            "phase": extension.get_phase_display(),
-            "amount": amount,
-            "unit": extension.get_unit_display(),
-            "reason": extension.reason,
-        },
+        intake.SystemNote(
+            gettext_noop("申请延长%(phase)s %(amount)s 个%(unit)s：%(reason)s"),
+            {
+                "phase": _source(extension.get_phase_display),
+                "amount": amount,
+                "unit": _source(extension.get_unit_display),
+                "reason": extension.reason,
+            },
+            translated=("phase", "unit"),
+        ),
         by=user,
     )
     return extension
@@ -93,18 +97,31 @@ def decide_extension(
     extension.status = Status.APPROVED if approve else Status.REJECTED
     extension.decided_by, extension.decided_at, extension.decision_note = user, now, note.strip()
     extension.save()
+    values: dict = {"note": extension.decision_note}
     if approve:
         new_due = _extend(deadline, extension)
-        message = _("延期已批准：%(phase)s延至 %(due)s。") % {
-            "phase": extension.get_phase_display(),
-            "due": f"{timezone.localtime(new_due):%Y-%m-%d %H:%M}",
-        }
+        values["phase"] = _source(extension.get_phase_display)
+        values["due"] = f"{timezone.localtime(new_due):%Y-%m-%d %H:%M}"
+        message = (
+            gettext_noop("延期已批准：%(phase)s延至 %(due)s。审批意见：%(note)s")
+            if extension.decision_note
+            else gettext_noop("延期已批准：%(phase)s延至 %(due)s。")
+        )
     else:
-        message = _("延期申请未获批准。")
-    if extension.decision_note:
-        message += _("审批意见：%(note)s") % {"note": extension.decision_note}
-    intake.add_timeline_note(extension.case_id, "extension_decided", message, by=user)
+        message = (
+            gettext_noop("延期申请未获批准。审批意见：%(note)s")
+            if extension.decision_note
+            else gettext_noop("延期申请未获批准。")
+        )
+    note = intake.SystemNote(message, values, translated=("phase",) if approve else ())
+    intake.add_timeline_note(extension.case_id, "extension_decided", note, by=user)
     return extension
+
+
+def _source(display) -> str:
+    """A choice's label as its catalogue message (untranslated), for a SystemNote's values."""
+    with override(None):
+        return str(display())
 
 
 def _extend(deadline: CaseDeadline, extension: DeadlineExtension):

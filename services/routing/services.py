@@ -5,7 +5,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from services.intake import api as intake
 
@@ -40,7 +40,7 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
         rule = first_match(active_rules(case.tenant_id), case, returned_rules)
         CaseCoHandler.objects.filter(case_id=case_id).delete()
         if rule is None:
-            intake.hold_for_dispatch(case_id, _("没有匹配的分拨规则，等待指挥室派单。"))
+            intake.hold_for_dispatch(case_id, _no_match_note(bool(returned_rules)))
             logger.info("Case %s (tenant %s): no rule matched", case_id, case.tenant_id)
             return RoutingDecision.objects.create(
                 tenant_id=case.tenant_id,
@@ -79,11 +79,23 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
         )
 
 
-def _assignment_note(rule: CompiledRule) -> str:
-    note = _("按规则“%(rule)s”分拨。") % {"rule": rule.name}
+def _assignment_note(rule: CompiledRule) -> intake.SystemNote:
     if rule.co_department_names:
-        note += _("协同部门：%(names)s。") % {"names": "、".join(rule.co_department_names)}
-    return note
+        return intake.SystemNote(
+            gettext_noop("按规则“%(rule)s”分拨。协同部门：%(names)s。"),
+            {"rule": rule.name, "names": "、".join(rule.co_department_names)},
+        )
+    return intake.SystemNote(gettext_noop("按规则“%(rule)s”分拨。"), {"rule": rule.name})
+
+
+def _no_match_note(after_a_return: bool) -> intake.SystemNote:
+    """Why the case waits for the command room: after a 退回 the rule that chose the returning
+    department is skipped, which is not the same as no rule matching at all."""
+    if after_a_return:
+        return intake.SystemNote(
+            gettext_noop("承办部门已退回，没有其他适用的分拨规则，等待指挥室重新派单。")
+        )
+    return intake.SystemNote(gettext_noop("没有匹配的分拨规则，等待指挥室派单。"))
 
 
 def _record_return(case: intake.CaseSnapshot, at) -> None:

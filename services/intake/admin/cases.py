@@ -23,7 +23,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from services.directory import api as directory
 from services.directory.admin_site import request_staff
@@ -41,17 +41,13 @@ from ..services import (
     transition,
 )
 from ..states import CaseState
+from ..timeline import SystemNote, action_label, actor_text
 from . import case_export
 
 admin.site.restrict_rows(Case, lambda queryset, staff: access.visible_to(staff, queryset))
 
 STATE_LABELS = dict(CaseState.choices)
-# Timeline rows that are not transitions.
-EVENT_LABELS = {
-    "submit": gettext_lazy("受理"),
-    "note": gettext_lazy("内部备注"),
-    "escalate": gettext_lazy("督办"),
-}
+TRANSITION_LABELS = {name: rule.label for name, rule in TRANSITIONS.items()}
 
 # What each transition asks for before it can be taken.
 ASKS = {
@@ -153,14 +149,25 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
-    fields = ("at", "actor_label", "action_label", "from_label", "to_label", "note", "public")
+    fields = ("at", "actor", "action_label", "from_label", "to_label", "note_shown", "visibility")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("办理记录")
 
+    @admin.display(description=gettext_lazy("操作方"))
+    def actor(self, event: CaseEvent) -> str:
+        return actor_text(event.actor_label)
+
     @admin.display(description=gettext_lazy("动作"))
     def action_label(self, event: CaseEvent) -> str:
-        rule = TRANSITIONS.get(event.action)
-        return str(rule.label) if rule else str(EVENT_LABELS.get(event.action, event.action))
+        return action_label(event.action, TRANSITION_LABELS)
+
+    @admin.display(description=gettext_lazy("说明"))
+    def note_shown(self, event: CaseEvent) -> str:
+        return event.note_text
+
+    @admin.display(description=gettext_lazy("市民可见"))
+    def visibility(self, event: CaseEvent) -> str:
+        return _("是") if event.public else _("否")
 
     @admin.display(description=gettext_lazy("原状态"))
     def from_label(self, event: CaseEvent) -> str:
@@ -535,7 +542,9 @@ class CaseAdmin(admin.ModelAdmin):
         signed, refused = [], []
         for case in queryset.order_by("pk"):
             try:
-                transition(case, "sign_for", by=request.user, note=_("批量签收"))
+                transition(
+                    case, "sign_for", by=request.user, note=SystemNote(gettext_noop("批量签收"))
+                )
             except (PermissionDenied, CaseConflict):
                 refused.append(case.tracking_number)
             else:

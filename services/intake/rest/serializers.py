@@ -8,6 +8,7 @@ from services.privacy import mask_phone
 
 from .. import access
 from ..models import Case, CaseEvent, CasePhoto, ScenarioField
+from ..timeline import actor_text
 
 
 class FieldDeclarationSerializer(serializers.ModelSerializer):
@@ -72,6 +73,13 @@ class DetailSerializer(serializers.Serializer):
 
 
 class TimelineSerializer(serializers.ModelSerializer):
+    # In the requester's language: system notes are stored untranslated (intake.timeline).
+    note = serializers.CharField(source="note_text", read_only=True)
+    actor_label = serializers.SerializerMethodField()
+
+    def get_actor_label(self, event: CaseEvent) -> str:
+        return actor_text(event.actor_label)
+
     class Meta:
         model = CaseEvent
         fields = ("at", "actor_label", "action", "from_state", "to_state", "note", "public")

@@ -3,11 +3,22 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+
+
+def tracking_number(case_id: int) -> str:
+    """How staff know a case (受理编号), for the admin's titles and messages."""
+    from services.intake import api as intake  # at call time: intake's models load first
+
+    try:
+        return intake.get_case(case_id).tracking_number
+    except ObjectDoesNotExist:  # a case removed since: its id is all there is
+        return f"#{case_id}"
 
 
 class TimeUnit(models.TextChoices):
@@ -131,7 +142,7 @@ class CaseDeadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"case {self.case_id} → {self.department_id}"
+        return _("案件 %(number)s 的办理时限") % {"number": tracking_number(self.case_id)}
 
 
 class DeadlineExtension(models.Model):
@@ -190,4 +201,9 @@ class DeadlineExtension(models.Model):
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:
-        return f"case {self.case_id} +{self.amount} {self.get_unit_display()}"
+        return _("案件 %(number)s：%(phase)s延长 %(amount)s 个%(unit)s") % {
+            "number": tracking_number(self.case_id),
+            "phase": self.get_phase_display(),
+            "amount": self.amount,
+            "unit": self.get_unit_display(),
+        }

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from .deadlines import tracking_number
+
 # Intake's channel and priority values, repeated here because routing may not import intake's
 # models; conditions on them are validated against these choices.
 CHANNEL_CHOICES = [("qr", _("扫码")), ("desk", _("窗口")), ("api", _("接口"))]
@@ -133,7 +135,7 @@ class RoutingDecision(models.Model):
         verbose_name_plural = _("分拨记录")
 
     def __str__(self) -> str:
-        return f"case {self.case_id}: {self.outcome}"
+        return f"{tracking_number(self.case_id)}: {self.get_outcome_display()}"
 
 
 class CaseCoHandler(models.Model):
@@ -158,4 +160,4 @@ class CaseCoHandler(models.Model):
         indexes = [models.Index(fields=["department", "case_id"])]
 
     def __str__(self) -> str:
-        return f"case {self.case_id}: {self.department_id}"
+        return f"{tracking_number(self.case_id)}: {self.department}"
