@@ -137,8 +137,6 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/status_lookup.html", context, status=404)
 
 
-
-
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     """满意度评价 from the SMS link: the result being rated, a rating and an optional comment,

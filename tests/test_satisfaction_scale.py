@@ -68,10 +68,12 @@ def test_the_web_survey_offers_the_scale_best_first_and_reads_it_the_same_way(
     case = resolved_case(demo, user_named, drain)
     token = re.search(r"/v/(\w+)/", sms_to(sms_outbox)[-1]).group(1)
     page = client.get(f"/v/{token}/").content.decode()
-    buttons = re.findall(r'name="rating" value="(\d)">([^<]+)<', page)
-    assert buttons == [(str(r), satisfaction.label(r)) for r in satisfaction.RATINGS]
-    assert buttons[0] == ("1", "非常满意")
-    client.post(f"/v/{token}/", {"rating": "3"})
+    choices = re.findall(r'name="rating" value="(\d)">([^<]+)<', page)
+    assert choices == [(str(r), satisfaction.label(r)) for r in satisfaction.RATINGS]
+    assert choices[0] == ("1", "非常满意")
+    asked = client.post(f"/v/{token}/", {"rating": "3"}).content.decode()
+    assert "基本满意" in asked and 'name="confirm"' in asked, "shows the choice, asks to confirm"
+    client.post(f"/v/{token}/", {"rating": "3", "confirm": "1"})
     drain("intake", "notify")
     assert (case_now(case).state, case_now(case).rating) == ("closed", 3), "基本满意 closes"
 

@@ -34,18 +34,19 @@ def resolved(county, result: str = "已督促企业结清工资。"):
     return case(assigned.pk)
 
 
-def apply_survey_answer(case_id: int, rating: int, comment: str, satisfied: bool) -> None:
-    """What intake's survey.answered handler does (run scoped to the tenant like it)."""
+def apply_survey_answer(case_id: int, rating: int, comment: str) -> None:
+    """What intake's survey.answered handler does (run scoped to the tenant like it); the
+    scale (services.satisfaction) decides what the rating means."""
     with scopes_disabled():
-        services.apply_survey_answer(case_id, rating, comment, satisfied)
+        services.apply_survey_answer(case_id, rating, comment)
 
 
 def escalated(county):
     """Resolved, dissatisfied, resolved again, dissatisfied again: waits for 督办."""
     first = resolved(county)
-    apply_survey_answer(first.pk, 4, "还是没发工资", False)
+    apply_survey_answer(first.pk, 4, "还是没发工资")
     intake.resolve_case(first.pk, county.user("labour"), "再次督促。")
-    apply_survey_answer(first.pk, 5, "仍然没有", False)
+    apply_survey_answer(first.pk, 5, "仍然没有")
     now = case(first.pk)
     assert (now.state, now.escalated) == ("resolved", True)
     return now
@@ -179,7 +180,7 @@ def test_supervision_reassigns_an_escalated_case_and_surveys_it_again(county):
     queue = dispatcher.get(reverse("admin:intake_case_changelist") + "?supervision=open")
     assert waiting.tracking_number in queue.content.decode(), "in the queue until closed"
 
-    apply_survey_answer(waiting.pk, 1, "", True)
+    apply_survey_answer(waiting.pk, 1, "")
     assert case(waiting.pk).state == "closed"
     queue = dispatcher.get(reverse("admin:intake_case_changelist") + "?supervision=open")
     assert waiting.tracking_number not in queue.content.decode()
@@ -201,9 +202,9 @@ def test_a_dissatisfaction_after_supervision_goes_back_to_the_command_room(count
     dispatcher = county.user("dispatcher")
     intake.take_transition(waiting.pk, "reopen_by_dispatcher", dispatcher, note="再办一次")
     intake.resolve_case(waiting.pk, county.user("labour"), "第三次办理。")
-    apply_survey_answer(waiting.pk, 5, "还是不行", False)
+    apply_survey_answer(waiting.pk, 5, "还是不行")
     now = case(waiting.pk)
     assert (now.state, now.escalated, now.rating) == ("resolved", True, 5)
     row = last_row(waiting)
-    assert row.action == "escalate" and "还是不行" in row.note
+    assert row.action == "escalate" and "还是不行" in row.note_text
     assert events_of(waiting)[-1] == "case.escalated"
