@@ -1,5 +1,6 @@
-"""Large uploads on every path: photos above Django's in-memory threshold (they arrive as
-temporary files on disk) are taken on the citizens' form, the desk and the API alike."""
+"""Large uploads: photos above Django's in-memory threshold (they arrive as temporary files on
+disk) are taken on every path; photos with too many pixels, alone or together, are refused
+by their headers before anything is decoded, with a message that says why."""
 
 import io
 import os
@@ -15,6 +16,7 @@ from .helpers import entry_token, wage_arrears_form
 from .intake_support import (  # noqa: F401
     _private_media,
     db_snapshot,
+    jpeg_with_gps,
     stored_files,
     upload,
 )
@@ -76,3 +78,90 @@ def test_staff_api_takes_a_photo_above_the_in_memory_threshold(client, demo, use
     )
     assert response.status_code == 201, response.content.decode()
     assert _stored_photo_size() == (1200, 900)
+
+
+def bilevel_png(size: tuple[int, int]) -> bytes:
+    """A black-and-white PNG of one colour: a few KB on the wire whatever its pixel count."""
+    buffer = io.BytesIO()
+    Image.new("1", size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _form_post(client, demo, photos):
+    return client.post(
+        f"/c/{entry_token(demo.pk, '欠薪')}/", {**wage_arrears_form(), "photos": photos}
+    )
+
+
+def test_three_49_megapixel_pngs_are_refused_and_nothing_is_stored(client, demo, _private_media):
+    bomb = bilevel_png((7000, 7000))
+    assert len(bomb) < 10_000
+    before = db_snapshot()
+
+    response = _form_post(client, demo, [upload(f"b{i}.png", bomb, "image/png") for i in range(3)])
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["photos"] == [
+        f"照片“b{i}.png”像素过大（每张最多 2500 万像素），请缩小后再上传。" for i in range(3)
+    ]
+    assert db_snapshot() == before
+    assert stored_files(_private_media) == []
+
+
+def test_the_api_refuses_a_photo_with_too_many_pixels_in_the_clients_language(client, demo):
+    response = client.post(
+        f"/api/v1/entry-points/{entry_token(demo.pk, '欠薪')}/cases/",
+        {**wage_arrears_form(), "photos": [upload("b.png", bilevel_png((7000, 7000)))]},
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 400
+    assert response.json()["photos"] == [
+        "The photo “b.png” has too many pixels (at most 25 million pixels each); "
+        "please make it smaller."
+    ]
+
+
+def test_photos_with_too_many_pixels_together_are_refused(client, demo, settings, _private_media):
+    settings.INTAKE_PHOTO_MAX_PIXELS = 1_000_000
+    settings.INTAKE_PHOTO_TOTAL_MAX_PIXELS = 2_000_000
+    photo = bilevel_png((1000, 800))
+    before = db_snapshot()
+
+    refused = _form_post(client, demo, [upload(f"{i}.png", photo) for i in range(3)])
+
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["photos"] == [
+        "这些照片合计像素过多（每次提交最多 200 万像素），请减少照片张数或缩小后再上传。"
+    ]
+    assert db_snapshot() == before
+    assert stored_files(_private_media) == []
+    assert (
+        _form_post(client, demo, [upload(f"{i}.png", photo) for i in range(2)]).status_code == 302
+    )
+
+
+def test_phone_jpegs_count_the_pixels_they_are_decoded_at(client, demo):
+    """A 24-megapixel JPEG (a recent phone's default) is decoded at half size for its
+    2560-pixel stored copy, so three of them fit the submission's 60 megapixels."""
+    phone_photo = jpeg_with_gps(size=(5712, 4284))
+    assert django_settings.INTAKE_PHOTO_TOTAL_MAX_PIXELS < 5712 * 4284 * 3
+
+    response = _form_post(client, demo, [upload(f"IMG_{i}.jpg", phone_photo) for i in range(3)])
+
+    assert response.status_code == 302, response.context["form"].errors
+    with scopes_disabled():
+        sizes = {(p.width, p.height) for p in Case.objects.get().photos.all()}
+    assert sizes == {(2560, 1920)}
+
+
+def test_a_shrunk_photo_keeps_its_orientation(client, demo):
+    """The camera's rotation tag is applied after shrinking; the stored photo is upright."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to view
+    buffer = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (200, 40, 40)).save(buffer, format="JPEG", exif=exif)
+
+    response = _form_post(client, demo, [upload("turned.jpg", buffer.getvalue())])
+
+    assert response.status_code == 302
+    assert _stored_photo_size() == (1707, 2560)
