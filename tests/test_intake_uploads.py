@@ -8,8 +8,9 @@ import os
 import pytest
 from django.conf import settings as django_settings
 from django_scopes import scopes_disabled
-from PIL import Image
+from PIL import Image, ImageChops
 
+from services.intake import downscale
 from services.intake.models import Case
 
 from .helpers import entry_token, wage_arrears_form
@@ -165,3 +166,27 @@ def test_a_shrunk_photo_keeps_its_orientation(client, demo):
 
     assert response.status_code == 302
     assert _stored_photo_size() == (1707, 2560)
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """What is stored of an image: alpha composited onto white."""
+    white = Image.new("RGBA", image.size, "white")
+    return Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "LA", "P", "PA", "1", "CMYK"])
+def test_shrinking_band_by_band_matches_a_whole_image_resize(monkeypatch, mode):
+    monkeypatch.setattr(downscale, "BAND_PIXELS", 20_000)  # many bands, each with its seams
+    size = (900, 1300)
+    detail = Image.effect_mandelbrot(size, (-2.0, -1.3, 0.7, 1.3), 100)
+    channels = [detail, Image.linear_gradient("L").resize(size), detail.rotate(180)]
+    alpha = Image.radial_gradient("L").resize(size)
+    original = Image.merge("RGBA", [*channels, alpha]).convert(mode)
+    whole_mode = "RGBA" if mode in ("RGBA", "LA", "PA") else "RGB"
+
+    shrunk = downscale.shrink(original, (400, 578))
+
+    whole = original.convert(whole_mode).resize((400, 578), Image.Resampling.BICUBIC)
+    assert (shrunk.mode, shrunk.size) == (whole_mode, (400, 578))
+    difference = ImageChops.difference(_on_white(shrunk), _on_white(whole)).getextrema()
+    assert max(high for _low, high in difference) <= 1, difference

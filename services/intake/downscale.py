@@ -5,8 +5,9 @@ the original, and converts a whole RGBA image to premultiplied alpha before that
 bilevel images must be converted whole to resize smoothly at all. Here the output is made a
 band of rows at a time: each band of the original (with the rows its filter reaches into) is
 cropped, converted and resampled on its own, so next to the decoded original only the small
-output and one band are ever held. The result equals a whole-image resize: each band is
-resampled with the same source box, and its crop holds every row the filter reads.
+output and one band are ever held. The result is a whole-image resize's, to rounding: each
+band is resampled with its share of the same source box, and its crop holds every row the
+filter reads.
 """
 
 import math
