@@ -274,8 +274,14 @@ STORAGES = {
     },
 }
 
-# Photo uploads on submissions (per scenario: how many; here: how big each may be).
+# Photo uploads on submissions (per scenario: how many; here: how big). The rules that use
+# these limits live in services/intake/photos.py, for every upload path.
 INTAKE_PHOTO_MAX_BYTES = int(os.environ.get("INTAKE_PHOTO_MAX_MB", "8")) * 1024 * 1024
+INTAKE_PHOTO_MAX_PIXELS = int(float(os.environ.get("INTAKE_PHOTO_MAX_MEGAPIXELS", "25")) * 1e6)
+INTAKE_PHOTO_TOTAL_MAX_PIXELS = int(
+    float(os.environ.get("INTAKE_PHOTO_TOTAL_MAX_MEGAPIXELS", "60")) * 1e6
+)
+INTAKE_PHOTO_DECODES_PER_PROCESS = int(os.environ.get("INTAKE_PHOTO_DECODES_PER_PROCESS", "1"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -10,5 +10,8 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             handlers,  # noqa: F401  (registers event subscribers)
+            photos,
             retention,  # noqa: F401  (registers the daily retention run)
         )
+
+        photos.configure_process()

@@ -13,7 +13,7 @@ from services.directory import api as directory
 from services.identifiers.phones import normalise_phone
 
 from .models import Scenario, ScenarioField
-from .photos import CleanPhoto, clean_photo
+from .photos import CleanPhoto, clean_photos
 
 # Keys a browser may send besides the declared fields.
 TRANSPORT_FIELDS = frozenset({"csrfmiddlewaretoken"})
@@ -117,7 +117,8 @@ class MultiplePhotoInput(forms.FileInput):
 
 
 class PhotosField(forms.FileField):
-    """Zero to `max_photos` images, each checked by content and re-encoded (see photos.py)."""
+    """Zero to `max_photos` images, checked by content and pixel count and re-encoded, within
+    the limits photos.py owns."""
 
     def __init__(self, *, max_photos: int, **kwargs: Any) -> None:
         self.max_photos = max_photos
@@ -132,16 +133,15 @@ class PhotosField(forms.FileField):
                 code="too_many",
                 params={"max": self.max_photos, "count": len(uploads)},
             )
-        photos, errors = [], []
+        errors = []
         for upload in uploads:
             try:
                 super().clean(upload, initial)  # empty files, missing names
-                photos.append(clean_photo(upload))
             except forms.ValidationError as exc:
                 errors.extend(exc.error_list)
         if errors:
             raise forms.ValidationError(errors)
-        return photos
+        return clean_photos(uploads)
 
 
 class CaseSubmissionForm(forms.Form):

@@ -16,7 +16,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Case, ResultFile
-from .photos import clean_photo, discard_files, max_photo_bytes
+from .photos import clean_photos, discard_files, limits
 
 MAX_FILES = 5
 PDF_MAGIC = b"%PDF-"
@@ -46,15 +46,16 @@ def _is_pdf(upload: UploadedFile) -> bool:
 
 
 def _clean_pdf(upload: UploadedFile) -> bytes:
-    if upload.size is not None and upload.size > max_photo_bytes():
+    max_bytes = limits().max_bytes  # the same bound as a photo's
+    if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
             _("文件“%(name)s”超过 %(max)s MB，请压缩后再上传。"),
             code="too_large",
-            params={"name": upload.name, "max": max_photo_bytes() // 2**20},
+            params={"name": upload.name, "max": max_bytes // 2**20},
         )
     upload.seek(0)
-    content = upload.read(max_photo_bytes() + 1)
-    if len(content) > max_photo_bytes() or b"%%EOF" not in content[-PDF_TAIL_BYTES:]:
+    content = upload.read(max_bytes + 1)
+    if len(content) > max_bytes or b"%%EOF" not in content[-PDF_TAIL_BYTES:]:
         raise ValidationError(
             _("“%(name)s”不是完整的 PDF 文件，请重新导出后上传。"),
             code="not_a_pdf",
@@ -69,13 +70,16 @@ def clean_result_files(uploads: list[UploadedFile]) -> list[CleanResultFile]:
         raise ValidationError(
             _("办理结果最多附 %(max)s 个文件。"), code="too_many", params={"max": MAX_FILES}
         )
+    images = [upload for upload in uploads if not _is_pdf(upload)]
+    # The photos together, as a citizen's submission: bounded per photo and in total.
+    photos = iter(clean_photos(images))
     cleaned = []
     for upload in uploads:
         if _is_pdf(upload):
             kind = ResultFile.Kind.DOCUMENT
             cleaned.append(CleanResultFile(kind, _display_name(upload, kind), _clean_pdf(upload)))
         else:
-            photo = clean_photo(upload)
+            photo = next(photos)
             kind = ResultFile.Kind.PHOTO
             cleaned.append(
                 CleanResultFile(kind, _display_name(upload, kind), photo.image, photo.thumbnail)

@@ -56,10 +56,10 @@ def _submission(request: Request) -> tuple[Any, Any, dict[str, list[str]]]:
     """(data, files, shape errors): JSON must be an object of texts, numbers or lists of
     texts; the submission form checks everything else, as on every channel."""
     if isinstance(request.data, QueryDict):  # multipart / form: files travel separately
-        data = request.data.copy()
-        for name in request.FILES:
-            data.pop(name, None)
-        return data, request.FILES, {}
+        # request.POST is the form's fields without its files. Copying request.data would
+        # deep-copy the files too, and an upload spooled to disk (above
+        # FILE_UPLOAD_MAX_MEMORY_SIZE) is an open file that cannot be copied.
+        return request.POST.copy(), request.FILES, {}
     if not isinstance(request.data, dict):
         return None, None, {"non_field_errors": [_("请求体必须是一个 JSON 对象。")]}
     shape_errors = {
@@ -224,8 +224,7 @@ class CaseListView(generics.ListAPIView):
         data, files, shape_errors = _submission(request)
         if shape_errors:
             return Response(shape_errors, status=status.HTTP_400_BAD_REQUEST)
-        data = data.copy() if isinstance(data, QueryDict) else dict(data)
-        code = data.pop("scenario", "")
+        code = data.pop("scenario", "")  # data is _submission's own copy
         if isinstance(code, list):  # a form-encoded field, or a JSON list
             code = code[-1] if code else ""
         try:
