@@ -9,12 +9,26 @@ CMD, k8s/) is the same everywhere. Chosen by `python -m bench.servers` (see benc
 import logging
 import math
 import os
+from pathlib import Path
 
 from uvicorn_worker import UvicornWorker
 
 # Processes per core: a process's one view thread idles while PostgreSQL answers, so a second
 # process per core keeps the core busy (bench/RESULTS.md, "Web server").
 WORKERS_PER_CORE = 2
+
+
+PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
+
+
+def procfile_command(name: str) -> list[str]:
+    """A process's command line from Procfile, the one source of every process's command
+    (the image's CMD and k8s/ repeat it; tests/test_deploy.py checks they agree)."""
+    for line in PROCFILE.read_text().splitlines():
+        key, _, command = line.partition(":")
+        if key.strip() == name:
+            return command.split()
+    raise LookupError(f"Procfile has no {name}: line")
 
 
 def cpu_cores() -> int:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from ops.server import procfile_command
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,15 +58,6 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def procfile_command(name: str) -> list[str]:
-    """A process's command from Procfile, the one source of every process's command line."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        key, _, command = line.partition(":")
-        if key.strip() == name:
-            return command.split()
-    raise LookupError(f"Procfile has no {name}: line")
 
 
 def start_web_server(port: int, env: dict[str, str], **popen) -> subprocess.Popen:

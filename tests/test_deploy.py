@@ -10,7 +10,7 @@ import pytest
 import yaml
 from django.conf import settings
 
-from .ops_processes import procfile_command
+from ops.server import procfile_command
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERLAYS = sorted(p.name for p in (ROOT / "k8s" / "overlays").iterdir() if p.is_dir())

@@ -9,6 +9,9 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            catalog,
             handlers,  # noqa: F401  (registers event subscribers)
             retention,  # noqa: F401  (registers the daily retention run)
         )
+
+        catalog.connect()
