@@ -16,6 +16,7 @@ resident memory of each server's processes sampled while it serves.
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -225,6 +226,7 @@ def _create_bare_tables(url: str) -> None:
 def measure(quick: bool) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("bench.servers needs wrk: apt-get install wrk")
+    load_before = os.getloadavg()[0]
     url, env = common.prepare_database("ops_bench_servers")
     _create_bare_tables(url)
     token = common.entry_token(url)
@@ -259,7 +261,13 @@ def measure(quick: bool) -> dict:
         for clients in SUBMISSION_CLIENTS:
             lean["rows"].append(("bare Django app", clients, measure_load(load, clients, seconds)))
         lean["bare_rss"] = memory.peak
-    return {"comparison": comparison, "lean": lean, "seconds": seconds, "workers": workers}
+    return {
+        "comparison": comparison,
+        "lean": lean,
+        "seconds": seconds,
+        "workers": workers,
+        "load": (load_before, os.getloadavg()[0]),
+    }
 
 
 def report(data: dict) -> str:
@@ -313,7 +321,9 @@ def report(data: dict) -> str:
     )
     lines.append(
         f"- wrk -t{THREADS}, {data['seconds']:.0f} s per measurement after a 2 s warm-up, on the"
-        " same cores as the servers and PostgreSQL."
+        " same cores as the servers and PostgreSQL; load average (1 min) before and after:"
+        f" {data['load'][0]:.1f}, {data['load'][1]:.1f} on {os.cpu_count()} CPUs — far above"
+        " the CPU count, the numbers measure the neighbours as much as the servers."
     )
     return "\n".join(lines)
 
