@@ -11,6 +11,9 @@ Without Redis each worker process keeps its own copy, and an edit made through o
 seen by the others after at most LOCAL_SECONDS.
 """
 
+import logging
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -23,6 +26,20 @@ from .models import EntryPoint, Scenario, ScenarioField
 SHARED_SECONDS = 3600
 LOCAL_SECONDS = 5
 _MISSING = "missing"
+
+logger = logging.getLogger(__name__)
+
+
+def _cached(operation: str, *args: Any) -> Any:
+    """A cache call that fails open: with the cache (Redis) down, citizens still submit, each
+    request reading the database as before the cache."""
+    try:
+        return getattr(cache, operation)(*args)
+    except Exception:  # whatever the backend raises (redis.ConnectionError, timeouts …)
+        logger.warning(
+            "Entry-point cache %s failed; reading the database", operation, exc_info=True
+        )
+        return None
 
 
 def _seconds() -> int:
@@ -54,40 +71,42 @@ def _load(token: str) -> EntryPoint | None:
 def entry_point(token: str) -> EntryPoint | None:
     """The entry point behind `token` with its tenant, region, scenario and the scenario's
     fields loaded (active or not: callers decide), or None. Treat it as read-only."""
-    tenant_id = cache.get(_tenant_key(token))
+    tenant_id = _cached("get", _tenant_key(token))
     if tenant_id is None:
         found = _load(token)
         if found is None:
             return None
         # A code never moves to another tenant: this mapping needs no invalidation.
-        cache.set(_tenant_key(token), found.tenant_id, SHARED_SECONDS)
+        _cached("set", _tenant_key(token), found.tenant_id, SHARED_SECONDS)
         _store(found)
         return found
-    generation = cache.get(_generation_key(tenant_id), 0)
+    generation = _cached("get", _generation_key(tenant_id)) or 0
     key = _entry_key(tenant_id, generation, token)
-    cached = cache.get(key)
+    cached = _cached("get", key)
     if cached == _MISSING:
         return None
     if cached is not None:
         return cached
     found = _load(token)
-    cache.set(key, found if found is not None else _MISSING, _seconds())
+    _cached("set", key, found if found is not None else _MISSING, _seconds())
     return found
 
 
 def _store(found: EntryPoint) -> None:
-    generation = cache.get(_generation_key(found.tenant_id), 0)
-    cache.set(_entry_key(found.tenant_id, generation, found.token), found, _seconds())
+    generation = _cached("get", _generation_key(found.tenant_id)) or 0
+    _cached("set", _entry_key(found.tenant_id, generation, found.token), found, _seconds())
 
 
 def forget_tenant(tenant_id: int) -> None:
     """Every cached entry point of the tenant is stale from now on."""
     key = _generation_key(tenant_id)
-    cache.add(key, 0, None)
+    _cached("add", key, 0, None)
     try:
         cache.incr(key)
     except ValueError:  # expired between add and incr (local memory under pressure)
-        cache.set(key, 1, None)
+        _cached("set", key, 1, None)
+    except Exception:  # the cache is down: nothing can be read from it either
+        logger.warning("Entry-point cache not invalidated for tenant %s", tenant_id, exc_info=True)
 
 
 def _changed(sender, instance, **kwargs) -> None:
