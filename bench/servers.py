@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -118,8 +119,15 @@ def serving(
     port = common.free_port()
     args = [a.format(port=port, workers=workers, app=app) for a in server.command]
     env = {**env, "PORT": str(port), "WEB_HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers)}
+    # A session of its own: every server's workers are stopped with it (granian's outlive a
+    # SIGTERM to their parent otherwise).
     process = subprocess.Popen(  # noqa: S603 (this interpreter, our own modules)
-        args, cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        args,
+        cwd=common.ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -130,7 +138,18 @@ def serving(
         finally:
             memory.stop()
     finally:
-        common._stop(process)
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=30)
+    # Whatever of the group is left (workers the server did not reap) goes too.
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 # --- load -----------------------------------------------------------------------------------
