@@ -1,4 +1,4 @@
-# One image for every process: web (daphne), the intake/routing/notify workers, the scheduler
+# One image for every process: web (gunicorn with uvicorn workers, as in Procfile), the intake/routing/notify workers, the scheduler
 # and the migration Job; k8s/ picks the command. Build (where a Docker engine exists):
 #   docker build -t gongzhima:$(git rev-parse --short HEAD) .
 # Pinned base: a patch release of the interpreter the suite runs on, on Debian bookworm.
@@ -29,6 +29,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     ALLOW_INSECURE_DEFAULTS=0 \
     LOG_FORMAT=json \
     PORT=8000 \
+    WEB_HOST=0.0.0.0 \
     MEDIA_ROOT=/data/media
 # A directory, not a secret: citizens' photos live there (a volume in k8s/).
 # hadolint ignore=DL3064
@@ -43,5 +44,6 @@ COPY --from=build --chown=root:root /src /app
 USER 10001:10001
 EXPOSE 8000
 # Web by default; workers: ["python", "manage.py", "db_worker", "--queue-name", "routing", ...].
-# Exec form, so the server gets SIGTERM itself and drains (see k8s/ for the preStop pause).
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "config.asgi:application"]
+# The same command as Procfile's web: line. Exec form, so the server gets SIGTERM itself and
+# drains (see k8s/ for the preStop pause); worker processes: WEB_CONCURRENCY (ops/server.py).
+CMD ["python", "-m", "gunicorn", "--config", "python:config.gunicorn", "config.asgi:application"]

@@ -35,6 +35,6 @@ check-deploy: install
 	k8s/check
 
 # Benchmarks on the local PostgreSQL (BENCH_DATABASE_URL); results into bench/RESULTS.md.
-# QUICK=1 for a CI-sized run.
+# QUICK=1 for a CI-sized run; ONLY=servers (a module of bench/) replaces only its section.
 bench: install
-	$(PY) -m bench.run $(if $(QUICK),--quick)
+	$(PY) -m bench.run $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))

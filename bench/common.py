@@ -143,18 +143,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_listening(port: int, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode} before listening")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"the server did not listen on {port} within {timeout}s")
-
-
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -179,12 +167,36 @@ def _process(env: dict[str, str], *args: str) -> Iterator[subprocess.Popen]:
 
 @contextmanager
 def server(env: dict[str, str]) -> Iterator[str]:
-    """daphne as in Procfile and k8s/ (one process), on a free loopback port."""
+    """The web server as Procfile, the image and k8s/ start it, on a free loopback port."""
+    from ops.server import procfile_command
+
     port = free_port()
-    daphne = ("-m", "daphne", "--bind", "127.0.0.1", "--port", str(port))
-    with _process(env, *daphne, "config.asgi:application") as process:
-        _wait_listening(port, process, 60)
-        yield f"http://127.0.0.1:{port}"
+    command = procfile_command("web")
+    assert command[0] == "python", command
+    env = {**env, "PORT": str(port), "WEB_HOST": "127.0.0.1"}
+    with _process(env, *command[1:]) as process:
+        base = f"http://127.0.0.1:{port}"
+        wait_answering(f"{base}/healthz", process)
+        yield base
+
+
+def wait_answering(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    """Until `url` answers at all: a multi-process server listens before its workers boot."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=5):  # noqa: S310 (127.0.0.1 only)
+                return
+        except urllib.error.HTTPError:
+            return  # an answer, if not a 200
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"no answer from {url} within {timeout}s")
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Intake throughput and latency through the real ASGI server, next to the stack's ceiling.
+"""Intake throughput and latency through the real web server (Procfile's command), next to the stack's ceiling.
 
 A citizen's submission (POST /c/<token>/: form validation, the case, its timeline row, its
 events as task rows, the redirect) against /bench/bare/ (the same server, middleware and

@@ -1,7 +1,7 @@
 """Scan-to-assignment: from a submission's response to its case being assigned by the routing
 worker, over a burst of submissions, and proof that none of them was lost.
 
-The server (daphne) and one routing worker (db_worker, polling every 0.3 s as in Procfile and
+The web server (Procfile's) and one routing worker (db_worker, polling every 0.3 s as in Procfile and
 k8s/) run as their own processes on one fresh database; 16 clients submit the burst.
 
     .venv/bin/python -m bench.pipeline [--quick]

@@ -17,11 +17,12 @@ import subprocess
 import sys
 import time
 
-from . import common, growth, intake, pipeline
+from . import common, growth, intake, pipeline, servers
 
 RESULTS = common.ROOT / "bench" / "RESULTS.md"
 QUICK_RESULTS = common.ROOT / "bench" / "out" / "RESULTS-quick.md"  # never replaces the real ones
 OURS = [
+    ("Web server: which one, and the submission against a bare Django app", servers),
     ("Intake throughput and latency (real ASGI server, PostgreSQL)", intake),
     ("Scan-to-assignment, with the routing worker running", pipeline),
     ("Cost growth with stored cases", growth),
@@ -48,24 +49,54 @@ def run_theirs(script: str, quick: bool) -> tuple[str, int, float]:
     return output, result.returncode, time.perf_counter() - started
 
 
+def _section(title: str, module, quick: bool, dated: bool = False) -> tuple[str, bool]:
+    common.log(f"== {title}")
+    started = time.perf_counter()
+    data = module.measure(quick)
+    body = module.report(data)
+    print(body, flush=True)
+    when = f" · {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}" if dated else ""
+    section = (
+        f"## {title}\n\n`python -m {module.__name__}{' --quick' if quick else ''}`"
+        f" · {time.perf_counter() - started:.0f} s{when}\n\n{body}\n"
+    )
+    return section, bool(data.get("lost"))
+
+
+def run_one(name: str, quick: bool) -> int:
+    """One benchmark; its section of RESULTS.md replaced (or added first), the others kept."""
+    title, module = next((t, m) for t, m in OURS if m.__name__ == f"bench.{name}")
+    section, lost = _section(title, module, quick, dated=True)
+    target = QUICK_RESULTS if quick else RESULTS
+    text = target.read_text() if target.exists() else "# Benchmark results\n\n"
+    parts = text.split("\n## ")
+    kept = [p for p in parts[1:] if not p.startswith(title)]
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(
+        "\n## ".join([parts[0].rstrip("\n") + "\n", section.removeprefix("## "), *kept])
+    )
+    common.log(f"wrote the {title!r} section of {target.relative_to(common.ROOT)}")
+    return 1 if lost else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="CI-sized runs")
-    quick = parser.parse_args().quick
+    parser.add_argument(
+        "--only",
+        choices=[module.__name__.removeprefix("bench.") for _, module in OURS],
+        help="run one benchmark and replace only its section of bench/RESULTS.md",
+    )
+    args = parser.parse_args()
+    quick = args.quick
     command = "make bench QUICK=1" if quick else "make bench"
+    if args.only:
+        return run_one(args.only, quick)
     sections, failures = [], 0
     for title, module in OURS:
-        common.log(f"== {title}")
-        started = time.perf_counter()
-        data = module.measure(quick)
-        body = module.report(data)
-        if data.get("lost"):
-            failures += 1
-        print(body, flush=True)
-        sections.append(
-            f"## {title}\n\n`python -m {module.__name__}{' --quick' if quick else ''}`"
-            f" · {time.perf_counter() - started:.0f} s\n\n{body}\n"
-        )
+        section, lost = _section(title, module, quick)
+        failures += lost
+        sections.append(section)
     for script, title in THEIRS.items():
         if not (common.ROOT / "bench" / script).exists():
             continue
@@ -85,7 +116,8 @@ def main() -> int:
         f"- command: `{command}`",
         f"- database: PostgreSQL ({common.run_sql(common.database_url('postgres'), 'SHOW server_version')[0][0]})"
         f" on this machine; Redis: {'yes' if common.redis_url() else 'no (local memory cache)'};"
-        " server: one daphne process; load generator: aiohttp, in its own process, on the same cores",
+        " server: Procfile's (gunicorn with uvicorn workers) unless a section says otherwise;"
+        " load generators: wrk (web server) and aiohttp (the others), on the same cores",
         "",
         "Client, server, workers and database share the machine's cores, and other work may run"
         " beside them: read the ratios measured within one run, not the absolute numbers.",

@@ -14,6 +14,9 @@ from contextvars import ContextVar
 request_id: ContextVar[str] = ContextVar("request_id", default="")
 task_id: ContextVar[str] = ContextVar("task_id", default="")
 task_name: ContextVar[str] = ContextVar("task_name", default="")
+# The path being served: log lines quoting it are rewritten to its route (ops.logs), since a
+# path can be a citizen's credential (a status key, a survey token).
+request_path: ContextVar[str] = ContextVar("request_path", default="")
 
 # What we accept from a client or a proxy (ingress-nginx sends 32 hex digits): anything else
 # would let a caller write arbitrary text into every log line of the request.

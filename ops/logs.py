@@ -27,6 +27,37 @@ class ContextFilter(logging.Filter):
         return True
 
 
+def _route_of(path: str) -> str:
+    from django.urls import Resolver404, resolve
+
+    try:
+        return resolve(path).route
+    except Resolver404:
+        return "<unmatched>"
+
+
+class RequestPathFilter(logging.Filter):
+    """A log line never quotes the path being served, only its route (s/<str:key>/).
+
+    A path can be a citizen's credential: the status link's key, the survey link's token.
+    Django's own lines ("Not Found: /v/…/"), and any line of the request that quotes its path,
+    name the route instead.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        path = getattr(request, "path", "") or context.request_path.get()
+        if not path or path == "/":
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: let logging report it as it would
+            return True
+        if path in message:
+            record.msg, record.args = message.replace(path, _route_of(path)), None
+        return True
+
+
 JSON_FORMAT = "%(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s %(task)s"
 
 
@@ -43,6 +74,9 @@ class JsonLogFormatter(JsonFormatter):
     def add_fields(self, log_record: dict, record: logging.LogRecord, message_dict: dict) -> None:
         super().add_fields(log_record, record, message_dict)
         log_record.pop("context", None)  # the text format's rendering of the same fields
+        # Django's request lines attach the request itself, whose repr holds the whole path.
+        log_record.pop("request", None)
+        log_record.pop("color_message", None)  # uvicorn's terminal rendering of the message
         for key in ("request_id", "task_id", "task"):
             if not log_record.get(key):
                 log_record.pop(key, None)
@@ -63,6 +97,7 @@ def logging_config(fmt: str, level: str) -> dict:
         "disable_existing_loggers": False,
         "filters": {
             "context": {"()": "ops.logs.ContextFilter"},
+            "paths": {"()": "ops.logs.RequestPathFilter"},
             # Safety net: a citizen's number a log line forgot to mask is masked here.
             "phones": {"()": "services.privacy.PhoneMaskingFilter"},
         },
@@ -70,7 +105,7 @@ def logging_config(fmt: str, level: str) -> dict:
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
-                "filters": ["context", "phones"],
+                "filters": ["context", "paths", "phones"],
                 "formatter": "default",
             }
         },

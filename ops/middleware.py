@@ -33,33 +33,47 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from .metrics import IN_FLIGHT, LATENCY, REQUESTS
+        from .metrics import IN_FLIGHT
 
         request_id = context.accept_request_id(request.headers.get("X-Request-ID"))
         request.request_id = request_id
-        started = time.perf_counter()
-        with context.bound_request_id(request_id), IN_FLIGHT.track_inprogress():
-            response = self.get_response(request)
-            elapsed = time.perf_counter() - started
-            # The URL pattern, not the path: tokens and ids in paths would make a time
-            # series per citizen.
-            match = request.resolver_match
-            route = match.route if match is not None else "<unmatched>"
-            REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-            LATENCY.labels(request.method, route).observe(elapsed)
-            # The route, not the path: a case's private status link is its access key.
-            logger.info(
-                "%s %s %s %.1fms",
-                request.method,
-                route,
-                response.status_code,
-                elapsed * 1000,
-                extra={
-                    "method": request.method,
-                    "route": route,
-                    "status": response.status_code,
-                    "duration_ms": round(elapsed * 1000, 1),
-                },
-            )
+        path_token = context.request_path.set(request.path)
+        try:
+            with context.bound_request_id(request_id), IN_FLIGHT.track_inprogress():
+                response = self._served_and_logged(request)
+        finally:
+            context.request_path.reset(path_token)
         response["X-Request-ID"] = request_id
         return response
+
+    def _served_and_logged(self, request: HttpRequest) -> HttpResponse:
+        """The access log: the server's own is off (ops/server.py), this is the only one."""
+        from .metrics import LATENCY, REQUESTS
+
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        route = route_name(request)
+        # The URL pattern, not the path: tokens and ids in paths would make a time series per
+        # citizen, and a case's private status link is its access key.
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        LATENCY.labels(request.method, route).observe(elapsed)
+        logger.info(
+            "%s %s %s %.1fms",
+            request.method,
+            route,
+            response.status_code,
+            elapsed * 1000,
+            extra={
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 1),
+            },
+        )
+        return response
+
+
+def route_name(request: HttpRequest) -> str:
+    match = request.resolver_match
+    return match.route if match is not None else "<unmatched>"

@@ -23,10 +23,15 @@ _PHONE = re.compile(r"\+?\d[\d\- ]{6,}\d")
 # What is most likely a phone number in prose or a log line: a Chinese mobile (+86 138 1234
 # 5678, 138-1234-5678), a landline with its area code (0576-86123456) or any E.164 number,
 # also URL-encoded (%2B86…, as HTTP clients log query strings).
-# Narrower than _PHONE so that dates, tracking numbers (261124-03817) and ids survive.
+# Narrower than _PHONE so that dates, tracking numbers (261124-03817) and ids survive: digits
+# inside a run of letters and digits are part of a hex id (task and request ids, hashes), and
+# so is a uuid's last group (a dash after a hex digit), so neither is a number.
+_NOT_IN_ID_BEFORE = r"(?<![0-9A-Za-z+])(?<![0-9A-Fa-f]-)"
+_NOT_IN_ID_AFTER = r"(?![0-9A-Za-z])"
 _LIKELY_PHONE = re.compile(
-    r"(?<![\d+])(?:(?:\+|%2B)\d{1,3}[\- ]?)?(?:1[3-9]\d[\- ]?\d{4}[\- ]?\d{4}|0\d{2,3}-?\d{7,8})(?!\d)"
-    r"|(?<![\d+])(?:\+|%2B)\d{8,15}(?!\d)"
+    rf"{_NOT_IN_ID_BEFORE}(?:(?:\+|%2B)\d{{1,3}}[\- ]?)?"
+    rf"(?:1[3-9]\d[\- ]?\d{{4}}[\- ]?\d{{4}}|0\d{{2,3}}-?\d{{7,8}}){_NOT_IN_ID_AFTER}"
+    rf"|{_NOT_IN_ID_BEFORE}(?:\+|%2B)\d{{8,15}}{_NOT_IN_ID_AFTER}"
 )
 
 

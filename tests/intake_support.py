@@ -49,7 +49,7 @@ def other_tenant(db):
 
 def db_snapshot() -> tuple[int, ...]:
     """Row counts of everything a submission writes."""
-    from services.intake.models import Case, CaseEvent, CasePhoto, EntryPoint
+    from services.intake.models import Case, CaseEvent, CasePhoto, EntryPointScan
 
     with scopes_disabled():
         return (
@@ -57,7 +57,7 @@ def db_snapshot() -> tuple[int, ...]:
             CaseEvent.objects.count(),
             CasePhoto.objects.count(),
             DBTaskResult.objects.count(),
-            sum(EntryPoint.objects.values_list("submission_count", flat=True)),
+            EntryPointScan.objects.count(),
         )
 
 

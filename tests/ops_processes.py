@@ -1,5 +1,6 @@
 """Starting real processes (workers, the ASGI server, manage.py) against the test database."""
 
+import http.client
 import os
 import socket
 import subprocess
@@ -10,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
+
+from ops.server import procfile_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,3 +79,31 @@ def serving(command: list[str], port: int, env: dict[str, str]) -> Iterator[subp
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def start_web_server(port: int, env: dict[str, str], **popen) -> subprocess.Popen:
+    """The web server as Procfile, the image and k8s/ start it, on 127.0.0.1:`port`, with this
+    run's interpreter."""
+    command = [part.replace("$PORT", str(port)) for part in procfile_command("web")]
+    assert command[0] == "python", command
+    # Two worker processes unless a test asks otherwise: several, yet quick to boot.
+    env = {"WEB_CONCURRENCY": "2", **env, "PORT": str(port), "WEB_HOST": "127.0.0.1"}
+    return subprocess.Popen([sys.executable, *command[1:]], cwd=ROOT, env=env, **popen)
+
+
+def wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 120) -> None:
+    """Until a worker answers /healthz: the server listens before its workers have booted."""
+
+    def answering() -> bool:
+        if server.poll() is not None:
+            return True  # exited: the caller reports why
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", "/healthz")
+            return conn.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            conn.close()
+
+    wait_for(answering, timeout, "the web server to answer")

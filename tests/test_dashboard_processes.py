@@ -1,4 +1,4 @@
-"""The dashboard as deployed: daphne and the dashboard worker as separate processes with Redis
+"""The dashboard as deployed: the web server (Procfile's command) and the dashboard worker as separate processes with Redis
 between them, a browser on the screen. A case submitted elsewhere appears on the open screen
 through the websocket — well before the page's 30-second catch-up poll could bring it."""
 
@@ -13,7 +13,13 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from .ops_processes import ROOT, env_for_test_database, free_port, port_open, wait_for
+from .ops_processes import (
+    ROOT,
+    env_for_test_database,
+    free_port,
+    start_web_server,
+    wait_until_serving,
+)
 from .staff_world import build_county
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,16 +61,7 @@ def test_a_submission_reaches_the_open_dashboard_across_processes(browser_page):
     port = free_port()
     # DEBUG lets WhiteNoise serve the static files from the apps (no collectstatic here).
     env = env_for_test_database(REDIS_URL=redis_url(), DEBUG="1", RATELIMIT_ENABLE="0")
-    web = start(
-        "-m",
-        "daphne",
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "config.asgi:application",
-        env=env,
-    )
+    web = start_web_server(port, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     worker = start(
         "manage.py",
         "db_worker",
@@ -77,7 +74,7 @@ def test_a_submission_reaches_the_open_dashboard_across_processes(browser_page):
         env=env,
     )
     try:
-        wait_for(lambda: port_open(port) or web.poll() is not None, 60, "daphne to listen")
+        wait_until_serving(port, web)
         assert web.poll() is None, web.stderr.read()
         base = f"http://127.0.0.1:{port}"
         page = browser_page

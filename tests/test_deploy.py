@@ -1,5 +1,6 @@
 """The rendered k8s manifests keep the promises of the deployment (k8s/check validates schemas)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -8,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 from django.conf import settings
+
+from ops.server import procfile_command
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERLAYS = sorted(p.name for p in (ROOT / "k8s" / "overlays").iterdir() if p.is_dir())
@@ -98,6 +101,26 @@ def test_web_is_probed_and_drains(rendered):
     pause = int(container["lifecycle"]["preStop"]["exec"]["command"][-1])
     assert pod_spec(web)["terminationGracePeriodSeconds"] > pause + 10
     assert web["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_web_runs_the_procfile_command_sized_by_its_cpu_limit(rendered):
+    """One server command everywhere (Procfile, the image, every overlay); k8s hands the
+    container's CPU limit to it, which sizes the worker processes."""
+    web = of_kind(rendered, "Deployment")["gongzhima-web"]
+    (container,) = pod_spec(web)["containers"]
+    procfile = procfile_command("web")
+    assert container["command"] == procfile
+    cmd = next(
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD ")
+    )
+    assert json.loads(cmd.removeprefix("CMD ")) == procfile
+    cpu = next(e for e in container["env"] if e["name"] == "CPU_LIMIT")
+    assert cpu["valueFrom"]["resourceFieldRef"] == {
+        "containerName": "web",
+        "resource": "limits.cpu",
+        "divisor": "1",
+    }
+    assert "WEB_CONCURRENCY" not in {e["name"] for e in container["env"]}
 
 
 def test_exactly_one_scheduler(rendered):

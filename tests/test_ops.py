@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -24,7 +23,13 @@ from ops.logs import ContextFilter, JsonLogFormatter
 from services.routing import api as routing_api
 
 from .helpers import entry_token, wage_arrears_form
-from .ops_processes import ROOT, env_for_test_database, free_port, manage, port_open, wait_for
+from .ops_processes import (
+    env_for_test_database,
+    free_port,
+    manage,
+    start_web_server,
+    wait_until_serving,
+)
 
 POD_IP_HOST = "10.42.0.17:8000"  # how the kubelet and Prometheus address a pod
 
@@ -286,7 +291,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_a_real_server_stays_live_but_unready_while_its_database_is_down(tmp_path):
-    """daphne as in k8s/, production settings, a database that cannot be opened."""
+    """The web server as in k8s/, production settings, a database that cannot be opened."""
     port = free_port()
     env = {
         **os.environ,
@@ -295,35 +300,20 @@ def test_a_real_server_stays_live_but_unready_while_its_database_is_down(tmp_pat
         "REDIS_URL": "",
     }
     env.pop("DATABASE_URL", None)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--proxy-headers",
-            "config.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    server = start_web_server(
+        port, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     try:
-        wait_for(lambda: port_open(port) or server.poll() is not None, 60, "daphne to listen")
+        wait_until_serving(port, server)
         assert server.poll() is None, server.stderr.read()
 
-        def get(path: str, host: str = POD_IP_HOST) -> tuple[int, bytes, dict]:
+        def get(path: str, host: str = POD_IP_HOST) -> tuple[int, bytes, http.client.HTTPMessage]:
             # http.client follows no redirect: the HTTPS one below must not leave this machine.
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
             try:
                 conn.request("GET", path, headers={"Host": host})
                 response = conn.getresponse()
-                return response.status, response.read(), dict(response.getheaders())
+                return response.status, response.read(), response.headers  # any case
             finally:
                 conn.close()
 

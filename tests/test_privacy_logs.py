@@ -22,6 +22,8 @@ WHOLE = ["13812345678", "+8613812345678", "138 1234 5678", "138-1234-5678"]
         ("GET /2010-04-01/Messages?To=%2B8613812345678", "GET /2010-04-01/Messages?To=138****5678"),
         ("landline 0576-86123456", "landline 057****3456"),
         ("uk +442071838750", "uk 442****8750"),
+        ("联系人张三-13812345678", "联系人张三-138****5678"),
+        ("phone=13812345678&x=1", "phone=138****5678&x=1"),
     ],
 )
 def test_phone_numbers_in_a_line_are_masked(line, masked):
@@ -36,6 +38,13 @@ def test_phone_numbers_in_a_line_are_masked(line, masked):
         "at 2026-11-24 08:00:01",
         "task 1234567890123 took 12345 ms",
         "SMS 42 (receipt, case 7, tenant 3)",
+        # Hex ids (task ids, request ids, hashes) are not numbers, whatever digits they hold.
+        "task_id=a0641234567350af done",
+        "task_id=c064123457350a1f claimed",
+        "task 064123457350a failed",
+        "task_id=6f1c2e3a-9b1d-4c2e-8f0a-057686123456 claimed",
+        "request_id=13812345678abcdef0123456789abcde",
+        "phone_hash=deadbeef13812345678",
     ],
 )
 def test_what_is_not_a_phone_number_is_left_alone(line):

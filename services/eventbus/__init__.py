@@ -123,10 +123,38 @@ def publish(event: str, payload: Payload) -> None:
         for handler in handlers:
             handler.enqueue(event, payload, **trace)
 
-    if isinstance(task_backends["default"], DatabaseBackend):
-        enqueue_all()
+    backend = task_backends["default"]
+    if isinstance(backend, DatabaseBackend):
+        _insert_task_rows(backend, handlers, (event, payload), trace)
     else:
         transaction.on_commit(enqueue_all, robust=False)
+
+
+def _insert_task_rows(backend: DatabaseBackend, handlers: list, args: tuple, kwargs: dict) -> None:
+    """The event's task rows, one per subscriber, in one INSERT: what `enqueue` writes for one
+    task, for all of them at once (a submission's four subscribers were four statements)."""
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    args_kwargs = normalize_json({"args": list(args), "kwargs": kwargs})
+    rows = []
+    for handler in handlers:
+        backend.validate_task(handler)
+        rows.append(
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs=args_kwargs,
+                priority=handler.priority,
+                task_path=handler.module_path,
+                queue_name=handler.queue_name,
+                # What the backend's pre_save handler fills in, which bulk_create skips.
+                run_after=handler.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+        )
+    DBTaskResult.objects.bulk_create(rows)
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 def _trace(request_id: str) -> dict[str, str]:

@@ -9,12 +9,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django_scopes import scope, scopes_disabled
 
-from . import access, honeypot
+from . import access, catalog, honeypot
 from .builtin_scenarios import install_builtin_scenarios
-from .models import Case, EntryPoint, ResultFile, Scenario
+from .models import Case, EntryPoint, EntryPointScan, ResultFile, Scenario
 from .qr import entry_point_url, qr_png, qr_svg
 from .reports import (  # the command room's and the monthly report's reads (报表)
     CaseCard,
@@ -68,6 +68,7 @@ __all__ = [
     "create_entry_point",
     "daily_counts_by_scenario",
     "entry_point",
+    "entry_point_counts",
     "entry_point_qr_png",
     "entry_point_qr_svg",
     "entry_point_tokens",
@@ -247,12 +248,7 @@ class EntryPointView:
 
 
 def entry_point(token: str) -> EntryPointView | None:
-    with scopes_disabled():
-        ep = (
-            EntryPoint.objects.select_related("tenant", "scenario__tenant")
-            .filter(token=token)
-            .first()
-        )
+    ep = catalog.entry_point(token)
     if ep is None:
         return None
     return EntryPointView(
@@ -269,9 +265,18 @@ def entry_point(token: str) -> EntryPointView | None:
 
 
 def register_scan(token: str) -> None:
-    """Counts a scan; nothing about the scanner is stored."""
+    """Counts a scan; nothing about the scanner is stored. One row appended, no row locked."""
+    ep = catalog.entry_point(token)
+    if ep is not None:
+        EntryPointScan.objects.create(entry_point_id=ep.pk)
+
+
+def entry_point_counts(token: str) -> tuple[int, int]:
+    """(scans, submissions) of an entry point, counted when asked (扫码次数, 提交次数)."""
     with scopes_disabled():
-        EntryPoint.objects.filter(token=token).update(scan_count=F("scan_count") + 1)
+        ep = EntryPoint.objects.get(token=token)
+        scans = ep.scan_count + EntryPointScan.objects.filter(entry_point=ep).count()
+        return scans, ep.case_set.count()
 
 
 # The QR form's honeypot (see honeypot.py): the page shows the field, the view checks it.
@@ -287,17 +292,12 @@ def submit_via_entry_point(
 
     Raises SubmissionInvalid (nothing stored) or LookupError (unknown or inactive code).
     """
-    with scopes_disabled():
-        ep = (
-            EntryPoint.objects.select_related("scenario__tenant")
-            .filter(token=token, active=True, scenario__active=True)
-            .first()
-        )
-    if ep is None:
+    ep = catalog.entry_point(token)
+    if ep is None or not (ep.active and ep.scenario.active):
         raise LookupError(token)
     with scope(tenant=ep.tenant_id):
         case = submit(ep.scenario, data, files, channel=channel, entry_point=ep)
-    return get_case(case.pk)
+    return _snapshot(case)  # the request already knows the case: no query after commit
 
 
 def staff_scenarios(user) -> list[tuple[str, str]]:
@@ -321,7 +321,7 @@ def submit_for_staff(
     scenario = access.scenario_for_staff(staff, scenario_code)
     with scope(tenant=staff.tenant_id):
         case = submit(scenario, data, files, channel=channel, officer=user)
-    return get_case(case.pk)
+    return _snapshot(case)
 
 
 def staff_case(user, case_id: int) -> CaseSnapshot:

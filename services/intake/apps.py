@@ -9,9 +9,11 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            catalog,
             handlers,  # noqa: F401  (registers event subscribers)
             photos,
             retention,  # noqa: F401  (registers the daily retention run)
         )
 
         photos.configure_process()
+        catalog.connect()
