@@ -4,7 +4,6 @@ Rate limits are data (settings.RATE_LIMITS: URL name → method → limits), so 
 endpoint gets a limit by naming it there rather than by decorating its view.
 """
 
-import json
 import logging
 from collections.abc import Callable
 
@@ -15,6 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
+
+from services import json_bodies
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ def _posted_phone(request: HttpRequest) -> str:
     """reporter_phone of a form, a multipart body or (the API) a JSON object."""
     if request.content_type == "application/json":
         try:
-            body = json.loads(request.body)  # Django keeps the bytes: DRF parses them again
-        except (ValueError, RequestDataTooBig):
+            body = json_bodies.parse(request.body)  # Django keeps the bytes: DRF parses again
+        except (json_bodies.UnreadableBody, RequestDataTooBig):
             return ""  # the view refuses the body itself; a limit needs no opinion on it
         phone = body.get("reporter_phone") if isinstance(body, dict) else None
         return phone if isinstance(phone, str) else ""
