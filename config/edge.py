@@ -17,18 +17,11 @@ from django_ratelimit.core import is_ratelimited
 
 from services import json_bodies
 
+from .client_address import client_address
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
-
-
-def _client_ip(request: HttpRequest) -> str:
-    # Behind the ingress the client is the first hop it recorded; settings say whether to trust it.
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _digits(value: str) -> str:
@@ -49,7 +42,7 @@ def _posted_phone(request: HttpRequest) -> str:
 
 # What a limit counts by. A phone number is counted however it was typed.
 KEYS: dict[str, Callable[[HttpRequest], str]] = {
-    "ip": _client_ip,
+    "ip": client_address,
     "phone": lambda request: _digits(_posted_phone(request))[-11:],
     "tracking": lambda request: _digits(request.POST.get("tracking_number", "")),
 }

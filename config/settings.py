@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ops.logs import logging_config as ops_logging_config
@@ -214,7 +215,15 @@ RATE_LIMITS = {
     "frontend:status-lookup": {"POST": ["ip:20/h", "tracking:5/h"]},
     "intake-api:api-entry-point-submit": {"POST": ["ip:30/h", "phone:10/h"]},
 }
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# Proxies in front of the app that append to X-Forwarded-For (k8s: 1, the ingress). The client
+# is the entry that many places from its right end (config/client_address.py); 0 trusts none.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if "TRUST_X_FORWARDED_FOR" in os.environ:
+    # It trusted the header's left end, which the client writes: refuse rather than guess.
+    raise ImproperlyConfigured(
+        "TRUST_X_FORWARDED_FOR is gone: set TRUSTED_PROXY_COUNT to the number of proxies "
+        "in front of the app (1 behind the k8s ingress)"
+    )
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
@@ -238,6 +247,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "directory/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 # Staff sessions end after 8 idle hours (a working day) and with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
