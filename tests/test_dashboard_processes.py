@@ -1,34 +1,29 @@
-"""The dashboard as deployed: daphne and the dashboard worker as separate processes with Redis
-between them, a browser on the screen. A case submitted elsewhere appears on the open screen
-through the websocket — well before the page's 30-second catch-up poll could bring it."""
+"""The dashboard as deployed: the Procfile's web server and the dashboard worker as separate
+processes with Redis between them, a browser on the screen. A case submitted elsewhere appears
+on the open screen through the websocket — well before the page's 30-second catch-up poll
+could bring it."""
 
-import os
-import socket
 import subprocess
 import sys
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from .ops_processes import ROOT, env_for_test_database, free_port, port_open, wait_for
+from .ops_processes import (
+    ROOT,
+    env_for_test_database,
+    free_port,
+    port_open,
+    redis_url,
+    start_procfile_process,
+    stop,
+    wait_for,
+)
 from .staff_world import build_county
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
-    parts = urlsplit(url)
-    try:
-        socket.create_connection((parts.hostname, parts.port or 6379), timeout=1).close()
-    except OSError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is required here ({url})")
-        pytest.skip(f"no Redis at {url}")
-    return url
 
 
 def start(*args: str, env: dict) -> subprocess.Popen:
@@ -42,29 +37,12 @@ def start(*args: str, env: dict) -> subprocess.Popen:
     )
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def test_a_submission_reaches_the_open_dashboard_across_processes(browser_page):
     county = build_county("county-a", "甲县", "+8610690000001")
     port = free_port()
     # DEBUG lets WhiteNoise serve the static files from the apps (no collectstatic here).
     env = env_for_test_database(REDIS_URL=redis_url(), DEBUG="1", RATELIMIT_ENABLE="0")
-    web = start(
-        "-m",
-        "daphne",
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "config.asgi:application",
-        env=env,
-    )
+    web = start_procfile_process("web", env=env, port=port)
     worker = start(
         "manage.py",
         "db_worker",
@@ -77,7 +55,7 @@ def test_a_submission_reaches_the_open_dashboard_across_processes(browser_page):
         env=env,
     )
     try:
-        wait_for(lambda: port_open(port) or web.poll() is not None, 60, "daphne to listen")
+        wait_for(lambda: port_open(port) or web.poll() is not None, 60, "the web server to listen")
         assert web.poll() is None, web.stderr.read()
         base = f"http://127.0.0.1:{port}"
         page = browser_page
