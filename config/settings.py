@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config import redis_connections
+from config import database, redis_connections
 from ops.logs import logging_config as ops_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -115,6 +115,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "5"))
 if DATABASE_URL:
     # Health checks: after a database restart every pooled connection is dead; checking on
     # checkout (one round trip) keeps the first requests after recovery from failing.
@@ -129,6 +130,14 @@ if DATABASE_URL:
             # How long a request waits for a connection before the 503 "try again" page.
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
         }
+        # A database that stops answering fails requests within these (config/database.py):
+        # connecting (libpq: whole seconds, at least 2), and each statement (0: unbounded,
+        # e.g. for the migration Job).
+        database.bounded(
+            DATABASES["default"],
+            connect_timeout=int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
+            statement_timeout=DATABASE_STATEMENT_TIMEOUT,
+        )
 else:
     DATABASES = {
         "default": {
