@@ -44,4 +44,4 @@ USER 10001:10001
 EXPOSE 8000
 # Web by default; workers: ["python", "manage.py", "db_worker", "--queue-name", "routing", ...].
 # Exec form, so the server gets SIGTERM itself and drains (see k8s/ for the preStop pause).
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "config.asgi:application"]
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "config.asgi:application"]

@@ -126,6 +126,9 @@ def test_the_cluster_trusts_exactly_its_ingress_and_the_server_rewrites_no_addre
     (container,) = web["spec"]["template"]["spec"]["containers"]
     command = " ".join(container.get("command", []) + container.get("args", []))
     procfile = (ROOT / "Procfile").read_text()
-    for text in (command, procfile):
+    image_default = next(
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD")
+    )
+    for text in (command, procfile, image_default):
         assert "--proxy-headers" not in text
         assert "forwarded-allow-ips" not in text.replace("_", "-")

@@ -327,7 +327,6 @@ def test_a_real_server_stays_live_but_unready_while_its_database_is_down(tmp_pat
             "127.0.0.1",
             "--port",
             str(port),
-            "--proxy-headers",
             "config.asgi:application",
         ],
         cwd=ROOT,
