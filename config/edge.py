@@ -4,7 +4,6 @@ Rate limits are data (settings.RATE_LIMITS: URL name → method → limits), so 
 endpoint gets a limit by naming it there rather than by decorating its view.
 """
 
-import json
 import logging
 from collections.abc import Callable
 
@@ -19,27 +18,23 @@ from django_ratelimit.core import is_ratelimited
 from services.identifiers.phones import normalised_or_empty
 from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.intake import api as intake
+from services import json_bodies
+
+from .client_address import client_address
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # Behind the ingress the client is the first hop it recorded; settings say whether to trust it.
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _posted_phone(request: HttpRequest) -> str:
     """reporter_phone of a form, a multipart body or (the API) a JSON object."""
     if request.content_type == "application/json":
         try:
-            body = json.loads(request.body)  # Django keeps the bytes: DRF parses them again
-        except (ValueError, RequestDataTooBig):
+            body = json_bodies.parse(request.body)  # Django keeps the bytes: DRF parses again
+        except (json_bodies.UnreadableBody, RequestDataTooBig):
             return ""  # the view refuses the body itself; a limit needs no opinion on it
         phone = body.get("reporter_phone") if isinstance(body, dict) else None
         return phone if isinstance(phone, str) else ""
@@ -57,9 +52,6 @@ def _phone(request: HttpRequest) -> str:
 # What a limit counts by: identifiers normalised by their one parser (services.identifiers),
 # as the lookups and storage use them, so no other spelling escapes a limit.
 KEYS: dict[str, Callable[[HttpRequest], str]] = {
-    "ip": _client_ip,
-    "phone": _phone,
-    "tracking": lambda request: normalise_tracking_number(request.POST.get("tracking_number", "")),
 }
 
 

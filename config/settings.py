@@ -9,8 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config import database, redis_connections
 from ops.logs import logging_config as ops_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -114,6 +116,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "5"))
 if DATABASE_URL:
     # Health checks: after a database restart every pooled connection is dead; checking on
     # checkout (one round trip) keeps the first requests after recovery from failing.
@@ -128,6 +131,14 @@ if DATABASE_URL:
             # How long a request waits for a connection before the 503 "try again" page.
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
         }
+        # A database that stops answering fails requests within these (config/database.py):
+        # connecting (libpq: whole seconds, at least 2), and each statement (0: unbounded,
+        # e.g. for the migration Job).
+        database.bounded(
+            DATABASES["default"],
+            connect_timeout=int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
+            statement_timeout=DATABASE_STATEMENT_TIMEOUT,
+        )
 else:
     DATABASES = {
         "default": {
@@ -151,15 +162,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channels and cache ---------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Timeouts per use (config/redis_connections.py): a websocket's blocking read must outlast
+    # channels_redis's 5 s pop; a rate-limit lookup must give up fast.
+    CHANNEL_LAYERS = {"default": redis_connections.channel_layer(REDIS_URL)}
+    CACHES = {"default": redis_connections.cache(REDIS_URL)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -215,7 +221,15 @@ RATE_LIMITS = {
     "frontend:status-lookup": {"POST": ["ip:20/h", "tracking:5/h"]},
     "intake-api:api-entry-point-submit": {"POST": ["ip:30/h", "phone:10/h"]},
 }
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# Proxies in front of the app that append to X-Forwarded-For (k8s: 1, the ingress). The client
+# is the entry that many places from its right end (config/client_address.py); 0 trusts none.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if "TRUST_X_FORWARDED_FOR" in os.environ:
+    # It trusted the header's left end, which the client writes: refuse rather than guess.
+    raise ImproperlyConfigured(
+        "TRUST_X_FORWARDED_FOR is gone: set TRUSTED_PROXY_COUNT to the number of proxies "
+        "in front of the app (1 behind the k8s ingress)"
+    )
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
@@ -239,6 +253,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "directory/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
 # Staff sessions end after 8 idle hours (a working day) and with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
@@ -287,6 +302,12 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON through services/json_bodies.py: a body it cannot read is a clear 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "services.json_bodies.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "共治码 API",

@@ -1,5 +1,10 @@
 """Readiness checks: can this process serve a request right now?
 
+Readiness is only what the pod cannot serve without: the database and this code's migrations.
+Redis is not among them: without it the site still serves (rate limits fail open, the
+dashboard polls), so a Redis outage marks every pod "degraded" in /readyz and in the
+gongzhima_dependency_up metric instead of taking all of them out of the Service at once.
+
 Each check answers in a couple of seconds at most, so a probe with a short timeout gets a
 verdict instead of hanging; the failure detail goes to the log (operators), not to the caller.
 """
@@ -21,6 +26,7 @@ class CheckResult:
     name: str
     ok: bool
     detail: str  # "ok", "not configured", or what failed (an exception class, never a secret)
+    required: bool = True  # False: the pod serves without it, degraded
 
 
 def check_database(connection=None) -> CheckResult:
@@ -74,7 +80,7 @@ def check_migrations(connection=None) -> CheckResult:
 def check_redis(url: str | None = None) -> CheckResult:
     url = settings.REDIS_URL if url is None else url
     if not url:
-        return CheckResult("redis", True, "not configured")
+        return CheckResult("redis", True, "not configured", required=False)
     import redis
 
     client = redis.Redis.from_url(
@@ -92,10 +98,10 @@ def check_redis(url: str | None = None) -> CheckResult:
             kwargs.get("db"),
             exc,
         )
-        return CheckResult("redis", False, f"unavailable ({type(exc).__name__})")
+        return CheckResult("redis", False, f"unavailable ({type(exc).__name__})", required=False)
     finally:
         client.close()
-    return CheckResult("redis", True, "ok")
+    return CheckResult("redis", True, "ok", required=False)
 
 
 def readiness() -> list[CheckResult]:
@@ -106,3 +112,18 @@ def readiness() -> list[CheckResult]:
         else CheckResult("migrations", False, "unknown (no database)")
     )
     return [database, migrations, check_redis()]
+
+
+def verdict(checks: list[CheckResult]) -> str:
+    """ "ready", "degraded" (serving without an optional dependency) or "unavailable"."""
+    if not all(check.ok for check in checks if check.required):
+        return "unavailable"
+    return "ready" if all(check.ok for check in checks) else "degraded"
+
+
+def dependencies() -> list[CheckResult]:
+    """The services this pod talks to, for the metrics (Redis only when configured)."""
+    found = [check_database()]
+    if settings.REDIS_URL:
+        found.append(check_redis())
+    return found

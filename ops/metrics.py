@@ -36,6 +36,8 @@ from services.intake import api as intake
 from services.notify import api as notify
 from services.routing import api as routing
 
+from . import health
+
 logger = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry()
@@ -232,5 +234,25 @@ class SystemStateCollector(Collector):
         yield due_soon
 
 
+class DependencyCollector(Collector):
+    """Whether each service this pod talks to answers now (ops/health.py), on every scrape.
+
+    Per pod, like readiness; a dependency the pod serves without (Redis) shows here as 0 while
+    /readyz stays 200, "degraded".
+    """
+
+    def collect(self) -> Iterator:
+        up = GaugeMetricFamily(
+            "gongzhima_dependency_up",
+            "1 when the dependency answers from this pod, else 0; required=false: the site "
+            "serves without it, degraded.",
+            labels=["dependency", "required"],
+        )
+        for check in health.dependencies():
+            up.add_metric([check.name, str(check.required).lower()], 1 if check.ok else 0)
+        yield up
+
+
 STATE = SystemStateCollector(ttl=float(getattr(settings, "METRICS_STATE_TTL", 15)))
 REGISTRY.register(STATE)
+REGISTRY.register(DependencyCollector())

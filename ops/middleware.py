@@ -5,6 +5,8 @@ import time
 
 from django.http import HttpRequest, HttpResponse
 
+from config.client_address import client_address
+
 from . import context, views
 
 logger = logging.getLogger("ops.access")
@@ -65,6 +67,7 @@ class RequestContextMiddleware:
             response.status_code,
             elapsed * 1000,
             extra={
+                "client": client_address(request),
                 "method": request.method,
                 "route": route,
                 "status": response.status_code,

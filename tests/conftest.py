@@ -22,6 +22,21 @@ def _test_settings(settings):
     settings.RATELIMIT_ENABLE = False
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The suite creates, migrates and bulk-loads its database like the migration Job does:
+    without a statement bound (config/database.py). Tests of the bound start servers with
+    their own DATABASE_STATEMENT_TIMEOUT."""
+    from django.conf import settings
+
+    from config import database
+
+    settings.DATABASE_STATEMENT_TIMEOUT = 0
+    for db in settings.DATABASES.values():
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            database.bounded(db, db["OPTIONS"]["connect_timeout"], statement_timeout=0)
+
+
 @pytest.fixture
 def sms_outbox():
     outbox = memory_outbox()

@@ -2,6 +2,8 @@
 
 import http.client
 import os
+import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -9,7 +11,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pytest
 from django.db import connection
 
 from ops.server import procfile_command
@@ -107,3 +111,55 @@ def wait_until_serving(port: int, server: subprocess.Popen, timeout: float = 120
             conn.close()
 
     wait_for(answering, timeout, "the web server to answer")
+
+
+def redis_url() -> str:
+    """The Redis of this run (REDIS_URL), else a local one; skipped without one (not in CI)."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname, parts.port or 6379), timeout=1).close()
+    except OSError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is required here ({url})")
+        pytest.skip(f"no Redis at {url}")
+    return url
+
+
+def start_procfile_process(name: str, *, env: dict[str, str], port: int) -> subprocess.Popen:
+    """Starts the Procfile's `name` as honcho would (a shell, $PORT set, the venv's tools on
+    PATH), in a process group of its own so stop() ends a multi-process server whole."""
+    env = {
+        **env,
+        "PORT": str(port),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+    }
+    return subprocess.Popen(
+        ["/bin/sh", "-c", f"exec {shlex.join(procfile_command(name))}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM (to its whole group when it leads one), SIGKILL if not gone after 20 s."""
+
+    def send(sig: int) -> None:
+        try:
+            if os.getpgid(process.pid) == process.pid:
+                os.killpg(process.pid, sig)
+            else:
+                process.send_signal(sig)
+        except ProcessLookupError:
+            pass
+
+    send(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        process.wait()

@@ -1,12 +1,10 @@
-"""The dashboard as deployed: the web server (Procfile's command) and the dashboard worker as separate processes with Redis
-between them, a browser on the screen. A case submitted elsewhere appears on the open screen
-through the websocket — well before the page's 30-second catch-up poll could bring it."""
+"""The dashboard as deployed: the Procfile's web server and the dashboard worker as separate
+processes with Redis between them, a browser on the screen. A case submitted elsewhere appears
+on the open screen through the websocket — well before the page's 30-second catch-up poll
+could bring it."""
 
-import os
-import socket
 import subprocess
 import sys
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -17,24 +15,14 @@ from .ops_processes import (
     ROOT,
     env_for_test_database,
     free_port,
-    start_web_server,
+    redis_url,
+    start_procfile_process,
+    stop,
     wait_until_serving,
 )
 from .staff_world import build_county
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
-    parts = urlsplit(url)
-    try:
-        socket.create_connection((parts.hostname, parts.port or 6379), timeout=1).close()
-    except OSError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is required here ({url})")
-        pytest.skip(f"no Redis at {url}")
-    return url
 
 
 def start(*args: str, env: dict) -> subprocess.Popen:
@@ -48,20 +36,12 @@ def start(*args: str, env: dict) -> subprocess.Popen:
     )
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def test_a_submission_reaches_the_open_dashboard_across_processes(browser_page):
     county = build_county("county-a", "甲县", "+8610690000001")
     port = free_port()
     # DEBUG lets WhiteNoise serve the static files from the apps (no collectstatic here).
     env = env_for_test_database(REDIS_URL=redis_url(), DEBUG="1", RATELIMIT_ENABLE="0")
-    web = start_web_server(port, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    web = start_procfile_process("web", env=env, port=port)
     worker = start(
         "manage.py",
         "db_worker",
