@@ -15,18 +15,16 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
+from services import json_bodies
 from services.identifiers.phones import normalised_or_empty
 from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.intake import api as intake
-from services import json_bodies
 
 from .client_address import client_address
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
-
-
 
 
 def _posted_phone(request: HttpRequest) -> str:
@@ -52,6 +50,9 @@ def _phone(request: HttpRequest) -> str:
 # What a limit counts by: identifiers normalised by their one parser (services.identifiers),
 # as the lookups and storage use them, so no other spelling escapes a limit.
 KEYS: dict[str, Callable[[HttpRequest], str]] = {
+    "ip": client_address,
+    "phone": _phone,
+    "tracking": lambda request: normalise_tracking_number(request.POST.get("tracking_number", "")),
 }
 
 
