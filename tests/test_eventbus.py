@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from services import eventbus
 from services.eventbus import periodic
@@ -24,6 +25,20 @@ def test_an_event_published_in_a_rolled_back_transaction_is_never_delivered(demo
         assert DBTaskResult.objects.count() == before + subscribers
         raise RuntimeError("the change failed")
     assert DBTaskResult.objects.count() == before
+
+
+def test_an_events_task_rows_are_written_in_one_statement(demo):
+    """The web submission stays lean however many services subscribe to case.submitted."""
+    subscribers = len(eventbus.subscribers("case.submitted"))
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        eventbus.publish("case.submitted", {"case_id": 999, "tenant_id": demo.pk})
+    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1, inserts
+    rows = list(DBTaskResult.objects.all())
+    assert len(rows) == subscribers
+    assert {r.queue_name for r in rows} >= {"routing", "notify"}
+    assert all(r.status == "READY" and r.run_after == get_date_max() for r in rows), "ready now"
+    assert all(r.args_kwargs["args"][0] == "case.submitted" for r in rows)
 
 
 def test_publish_refuses_an_event_without_tenant():
