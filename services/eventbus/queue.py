@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils import timezone
 from django_tasks import task_backends
 from django_tasks.signals import task_enqueued
 from django_tasks.utils import normalize_json
@@ -54,3 +55,32 @@ def enqueue_together(calls: Sequence[TaskCall]) -> None:
     DBTaskResult.objects.bulk_create(rows)
     for row in rows:
         task_enqueued.send(type(backend), task_result=row.task_result)
+
+
+def claim_ready(ready, worker_id: str, limit: int) -> list:
+    """Up to `limit` ready rows of the `ready` queryset, marked RUNNING by `worker_id`: one
+    SELECT … FOR UPDATE SKIP LOCKED and one UPDATE, so concurrent workers never share a row."""
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    with exclusive_transaction(ready.db):
+        rows = list(ready.select_for_update(skip_locked=True)[:limit])
+        now = timezone.now()
+        for row in rows:
+            row.status = "RUNNING"
+            row.started_at = now
+            row.worker_ids = [*row.worker_ids, worker_id]
+        if rows:
+            DBTaskResult.objects.bulk_update(rows, ["status", "started_at", "worker_ids"])
+    return rows
+
+
+def release(rows: Sequence) -> int:
+    """Hands claimed rows that never started back to the queue (a worker stopping mid-batch)."""
+    from django_tasks_db.models import DBTaskResult
+
+    if not rows:
+        return 0
+    return DBTaskResult.objects.filter(pk__in=[r.pk for r in rows], status="RUNNING").update(
+        status="READY", started_at=None
+    )
