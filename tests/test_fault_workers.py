@@ -188,3 +188,43 @@ def test_a_committed_task_wakes_an_idle_worker_at_once(tmp_path):
         worker.terminate()
         worker.wait(timeout=30)
     assert woke_after < 2.0, f"woke after {woke_after:.2f}s"
+
+
+def test_two_routing_workers_never_assign_one_case_twice(demo):
+    """Each case.submitted delivered twice (a redelivery after recovery, say), with two routing
+    workers claiming side by side: every case is assigned once, with one decision and one
+    running deadline."""
+    from services import eventbus
+    from services.intake import api as intake
+
+    token = entry_token(demo.pk, "欠薪")
+    case_ids = [
+        intake.submit_via_entry_point(token, wage_arrears_form(description=f"重复投递 {i}")).id
+        for i in range(60)
+    ]
+    with scopes_disabled():
+        for case_id in case_ids:  # the second delivery of each case's event
+            eventbus.publish("case.submitted", {"case_id": case_id, "tenant_id": demo.pk})
+    workers = [_start_worker("routing,deadlines"), _start_worker("routing,deadlines")]
+    try:
+        assert _wait_until(lambda: _counts()[1] == 60, timeout=120), _counts()
+        assert _wait_until(
+            lambda: (
+                not DBTaskResult.objects.filter(
+                    queue_name="routing", status__in=["READY", "RUNNING"]
+                ).exists()
+            ),
+            timeout=120,
+        )
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=30)
+    from services.routing.models import CaseDeadline, RoutingDecision
+
+    with scopes_disabled():
+        assert CaseEvent.objects.filter(case_id__in=case_ids, action="route").count() == 60
+        assert RoutingDecision.objects.filter(case_id__in=case_ids).count() == 60
+        assert CaseDeadline.objects.filter(case_id__in=case_ids, current=True).count() == 60
+    ran_on = {w for t in DBTaskResult.objects.filter(queue_name="routing") for w in t.worker_ids}
+    assert len(ran_on) == 2, "both workers took part"
