@@ -11,6 +11,7 @@ case was assigned exactly once (one `route` timeline row each), and the workers'
 
 import argparse
 import time
+import urllib.request
 
 from . import common
 
@@ -24,6 +25,18 @@ def measure(quick: bool) -> dict:
     token = common.entry_token(url)
     with common.server(env) as base, common.procfile_workers(env) as workers:
         entry = f"{base}/c/{token}/"
+        # As under `make run`, citizens arrive once everything is up: each worker has signed in
+        # (its first heartbeat), and the server has answered once.
+        expected = sum(name != "scheduler" for name in workers)
+        up_by = time.monotonic() + 120
+        while time.monotonic() < up_by:
+            if (
+                common.run_sql(url, "SELECT count(*) FROM eventbus_workerheartbeat")[0][0]
+                >= expected
+            ):
+                break
+            time.sleep(0.5)
+        urllib.request.urlopen(entry, timeout=60).read()  # noqa: S310 (loopback http)
         common.log(f"burst of {burst} submissions from {CLIENTS} clients, workers: {list(workers)}")
         started = time.time()
         result = common.submissions(entry, concurrency=CLIENTS, requests=burst)
