@@ -110,7 +110,7 @@ rows = conn.execute(
     "select extract(epoch from s.at - d.at) * 1000 from procrastinate_events d"
     " join procrastinate_events s on s.job_id = d.job_id and s.type = 'started'"
     " where d.type = 'deferred' and d.job_id > %s", (last,)).fetchall()
-print(json.dumps({"enqueue_ms": enqueue_ms, "per_second": n / drain, "wakes": [r[0] for r in rows]}))
+print(json.dumps({"enqueue_ms": enqueue_ms, "per_second": n / drain, "wakes": [float(r[0]) for r in rows]}))
 """
 
 
