@@ -23,7 +23,7 @@ RESULTS = common.ROOT / "bench" / "RESULTS.md"
 QUICK_RESULTS = common.ROOT / "bench" / "out" / "RESULTS-quick.md"  # never replaces the real ones
 OURS = [
     ("Intake throughput and latency (real ASGI server, PostgreSQL)", intake),
-    ("Scan-to-assignment, with the routing worker running", pipeline),
+    ("Scan-to-assignment, with the workers of Procfile running", pipeline),
     ("Cost growth with stored cases", growth),
 ]
 THEIRS = {"routing.py": "Routing time per case", "admin.py": "Staff admin pages"}
