@@ -206,6 +206,40 @@ def worker(env: dict[str, str], queue: str) -> Iterator[subprocess.Popen]:
         yield process
 
 
+@contextmanager
+def procfile_workers(env: dict[str, str]) -> Iterator[dict[str, subprocess.Popen]]:
+    """Every process of Procfile but the web server (the workers and the scheduler), as
+    `make run` starts them: their count and options are the Procfile's."""
+    started: dict[str, subprocess.Popen] = {}
+    try:
+        for line in (ROOT / "Procfile").read_text().splitlines():
+            name, _, command = line.partition(":")
+            args = command.split()
+            if name.strip() == "web" or not args or args[0] != "python":
+                continue
+            started[name.strip()] = subprocess.Popen(  # noqa: S603 (this interpreter, our manage.py)
+                [PYTHON, *args[1:]],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        yield started
+    finally:
+        for process in started.values():
+            _stop(process)
+
+
+def peak_rss_mib(process: subprocess.Popen) -> float:
+    """The process's peak resident memory so far (Linux VmHWM), in MiB; NaN once it exited."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    return kib / 1024
+
+
 # --- load -----------------------------------------------------------------------------------
 
 

@@ -1,14 +1,17 @@
 """Scan-to-assignment: from a submission's response to its case being assigned by the routing
 worker, over a burst of submissions, and proof that none of them was lost.
 
-The web server (Procfile's) and one routing worker (db_worker, polling every 0.3 s as in Procfile and
-k8s/) run as their own processes on one fresh database; 16 clients submit the burst.
+The web server (Procfile's) and every worker and the scheduler that `make run` starts (Procfile: one
+process per queue, woken on commit by PostgreSQL NOTIFY) run as their own processes on one fresh
+database; 16 clients submit the burst as fast as the server answers. Also reported: that every
+case was assigned exactly once (one `route` timeline row each), and the workers' peak RSS.
 
     .venv/bin/python -m bench.pipeline [--quick]
 """
 
 import argparse
 import time
+import urllib.request
 
 from . import common
 
@@ -20,9 +23,21 @@ def measure(quick: bool) -> dict:
     burst = 200 if quick else 1000
     url, env = common.prepare_database("ops_bench_pipeline")
     token = common.entry_token(url)
-    with common.server(env) as base, common.worker(env, "routing"):
+    with common.server(env) as base, common.procfile_workers(env) as workers:
         entry = f"{base}/c/{token}/"
-        common.log(f"burst of {burst} submissions from {CLIENTS} clients, routing worker running")
+        # As under `make run`, citizens arrive once everything is up: each worker has signed in
+        # (its first heartbeat), and the server has answered once.
+        expected = sum(name != "scheduler" for name in workers)
+        up_by = time.monotonic() + 120
+        while time.monotonic() < up_by:
+            if (
+                common.run_sql(url, "SELECT count(*) FROM eventbus_workerheartbeat")[0][0]
+                >= expected
+            ):
+                break
+            time.sleep(0.5)
+        urllib.request.urlopen(entry, timeout=60).read()  # noqa: S310 (loopback http)
+        common.log(f"burst of {burst} submissions from {CLIENTS} clients, workers: {list(workers)}")
         started = time.time()
         result = common.submissions(entry, concurrency=CLIENTS, requests=burst)
         answered = {loc.rstrip("/").rsplit("/", 1)[-1]: at for loc, at in result.locations}
@@ -39,6 +54,7 @@ def measure(quick: bool) -> dict:
                 break
             time.sleep(0.5)
         drained_after = time.time() - started
+        peak_rss = {name: common.peak_rss_mib(p) for name, p in workers.items()}
     stored = common.run_sql(
         url, "SELECT count(*) FROM intake_case WHERE access_key = ANY(%s)", (keys,)
     )[0][0]
@@ -51,6 +67,13 @@ def measure(quick: bool) -> dict:
             (keys,),
         )
     )
+    routed_twice = common.run_sql(
+        url,
+        "SELECT count(*) FROM (SELECT e.case_id FROM intake_caseevent e"
+        " JOIN intake_case c ON c.id = e.case_id WHERE e.action = 'route'"
+        " AND c.access_key = ANY(%s) GROUP BY e.case_id HAVING count(*) > 1) twice",
+        (keys,),
+    )[0][0]
     failed_tasks = common.run_sql(
         url, "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'FAILED'"
     )[0][0]
@@ -66,7 +89,9 @@ def measure(quick: bool) -> dict:
         "submit_seconds": result.elapsed,
         "drained_after": drained_after,
         "delays": delays,
-        "lost": burst - assigned,
+        "lost": burst - assigned + routed_twice,
+        "routed_twice": routed_twice,
+        "peak_rss": peak_rss,
     }
 
 
@@ -74,10 +99,12 @@ def report(data: dict) -> str:
     delays = data["delays"]
     pct = {q: common.percentile(delays, q) for q in (50, 99)}
     verdict = (
-        "**none lost**"
+        "**none lost, each assigned exactly once**"
         if data["lost"] == 0 and data["failed_tasks"] == 0
-        else f"**{data['lost']} LOST or unassigned, {data['failed_tasks']} failed tasks**"
+        else f"**{data['lost']} lost, unassigned or assigned twice ({data['routed_twice']} twice),"
+        f" {data['failed_tasks']} failed tasks**"
     )
+    rss = data["peak_rss"]
     return "\n".join(
         [
             f"- burst: {data['burst']} submissions from {CLIENTS} clients in {data['submit_seconds']:.1f} s"
@@ -86,10 +113,13 @@ def report(data: dict) -> str:
             f"- stored: {data['stored']} distinct cases, assigned: {data['assigned']}; {verdict};"
             f" every case assigned {data['drained_after']:.1f} s after the burst began",
             f"- response → assigned: p50 **{pct[50]:.2f} s**, p99 **{pct[99]:.2f} s**,"
-            f" max {max(delays, default=float('nan')):.2f} s (one routing worker; a burst queues behind it)",
+            f" max {max(delays, default=float('nan')):.2f} s (Procfile's workers: one per queue)",
             f"- rates in this run: submissions {data['answered'] / data['submit_seconds']:.0f}/s,"
             f" routing {data['assigned'] / data['drained_after']:.0f} cases/s end to end"
             f" (ratio {data['assigned'] / data['drained_after'] / (data['answered'] / data['submit_seconds']):.2f})",
+            "- peak RSS (MiB): "
+            + ", ".join(f"{name} {mib:.0f}" for name, mib in rss.items())
+            + f"; largest {max(rss.values(), default=float('nan')):.0f}",
         ]
     )
 

@@ -24,7 +24,7 @@ QUICK_RESULTS = common.ROOT / "bench" / "out" / "RESULTS-quick.md"  # never repl
 OURS = [
     ("Web server: which one, and the submission against a bare Django app", servers),
     ("Intake throughput and latency (real ASGI server, PostgreSQL)", intake),
-    ("Scan-to-assignment, with the routing worker running", pipeline),
+    ("Scan-to-assignment, with the workers of Procfile running", pipeline),
     ("Cost growth with stored cases", growth),
 ]
 THEIRS = {"routing.py": "Routing time per case", "admin.py": "Staff admin pages"}

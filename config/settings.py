@@ -60,11 +60,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI from our own static files (no CDN)
     "channels",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` command is replaced by ours (services/eventbus).
+    "services.eventbus",
     "django_tasks_db",
     "django_fsm",
     "axes",
     "services.directory",
-    "services.eventbus",
     "services.intake",
     "services.routing",
     "services.notify",
@@ -182,8 +183,11 @@ TASKS = {
     }
 }
 
-# A task RUNNING longer than this was abandoned by a dead worker; the scheduler re-queues it.
-TASK_STALE_AFTER_SECONDS = int(os.environ.get("TASK_STALE_AFTER_SECONDS", "300"))
+# Workers beat every TASK_HEARTBEAT_SECONDS; the tasks of one silent for TASK_WORKER_TIMEOUT_SECONDS
+# (killed, OOM, node lost) go back to the queue. A worker claims up to TASK_CLAIM_BATCH at once.
+TASK_HEARTBEAT_SECONDS = float(os.environ.get("TASK_HEARTBEAT_SECONDS", "2"))
+TASK_WORKER_TIMEOUT_SECONDS = float(os.environ.get("TASK_WORKER_TIMEOUT_SECONDS", "10"))
+TASK_CLAIM_BATCH = int(os.environ.get("TASK_CLAIM_BATCH", "10"))
 
 # --- SMS ------------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # console | twilio | memory

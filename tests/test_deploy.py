@@ -191,3 +191,11 @@ def test_only_web_is_reachable(rendered):
         if ours(name) and p["spec"].get("ingress")
     ]
     assert opened == ["web"], "only web accepts inbound traffic"
+
+
+def test_routing_workers_scale_on_their_queues_age_not_cpu_alone(rendered):
+    hpa = of_kind(rendered, "HorizontalPodAutoscaler")["gongzhima-routing-worker"]
+    external = [m["external"] for m in hpa["spec"]["metrics"] if m["type"] == "External"]
+    assert [(e["metric"]["name"], e["metric"]["selector"]["matchLabels"]) for e in external] == [
+        ("gongzhima_task_queue_oldest_ready_age_seconds", {"queue": "routing"})
+    ]

@@ -3,13 +3,15 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from services import eventbus
-from services.eventbus import periodic
+from services.eventbus import heartbeats
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,6 +26,20 @@ def test_an_event_published_in_a_rolled_back_transaction_is_never_delivered(demo
         assert DBTaskResult.objects.count() == before + subscribers
         raise RuntimeError("the change failed")
     assert DBTaskResult.objects.count() == before
+
+
+def test_an_events_task_rows_are_written_in_one_statement(demo):
+    """The web submission stays lean however many services subscribe to case.submitted."""
+    subscribers = len(eventbus.subscribers("case.submitted"))
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        eventbus.publish("case.submitted", {"case_id": 999, "tenant_id": demo.pk})
+    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1, inserts
+    rows = list(DBTaskResult.objects.all())
+    assert len(rows) == subscribers
+    assert {r.queue_name for r in rows} >= {"routing", "notify"}
+    assert all(r.status == "READY" and r.run_after == get_date_max() for r in rows), "ready now"
+    assert all(r.args_kwargs["args"][0] == "case.submitted" for r in rows)
 
 
 def test_publish_refuses_an_event_without_tenant():
@@ -54,7 +70,29 @@ def test_recovery_leaves_recently_started_tasks_alone(demo, client):
 
     client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
     DBTaskResult.objects.get(queue_name="routing").claim("busy-worker")
-    assert periodic.recover_abandoned_tasks() == 0
+    assert heartbeats.recover_abandoned_tasks() == 0
+
+
+def test_a_live_workers_long_task_is_left_alone_a_silent_ones_is_requeued(demo, client, settings):
+    """Recovery asks whether the worker is alive (its heartbeat), not how long the task ran."""
+    from .helpers import entry_token, wage_arrears_form
+
+    client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
+    client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
+    long_ago = timezone.now() - timedelta(hours=1)
+    alive, dead = DBTaskResult.objects.filter(queue_name="routing")
+    alive.claim("alive-worker")
+    dead.claim("silent-worker")
+    DBTaskResult.objects.filter(queue_name="routing").update(started_at=long_ago)
+    heartbeats.beat("alive-worker", "routing")
+    heartbeats.beat("silent-worker", "routing")
+    later = timezone.now() + timedelta(seconds=settings.TASK_WORKER_TIMEOUT_SECONDS + 1)
+    heartbeats.beat("alive-worker", "routing")
+    with time_machine.travel(later, tick=False):
+        heartbeats.beat("alive-worker", "routing")
+        assert heartbeats.recover_abandoned_tasks() == 1
+    assert DBTaskResult.objects.get(pk=alive.pk).status == "RUNNING"
+    assert DBTaskResult.objects.get(pk=dead.pk).status == "READY"
 
 
 FLAKY_CALLS: list[int] = []

@@ -7,12 +7,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 
 from services.directory import api as directory
 from services.routing import api as routing
-from services.routing.models import CaseDeadline, DeadlineExtension, RoutingRule
+from services.routing.models import CaseCoHandler, CaseDeadline, DeadlineExtension, RoutingRule
+
+from .conftest import run_worker
 
 pytest_plugins = ["tests.test_routing_world"]  # the `world` fixture
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -332,3 +336,46 @@ def test_weekend_days_are_ticked_by_name_not_typed_as_json(world, calendar_admin
     edit = calendar_admin.get(f"/admin/routing/workcalendar/{calendar.pk}/change/")
     assert re.search(r'value="7"[^>]*checked', edit.content.decode()), "the saved day is ticked"
     assert not re.search(r'value="6"[^>]*checked', edit.content.decode())
+
+
+def test_an_admin_edit_of_a_rule_reaches_the_routing_workers_cache_at_once(world, tenant_admin):
+    """The worker keeps the tenant's compiled rules in memory; the next case sees the edit."""
+    (rule,) = world.replace_rules({"department": "labour"})
+    assert world.route().department.code == "labour"  # the worker's cache is warm now
+    xinhe, labour = world.departments["xinhe_social"], world.departments["labour"]
+    form = rule_form(
+        world,
+        conditions_text="",
+        set_priority="",
+        department=str(xinhe.pk),
+        co_departments=[str(labour.pk)],
+    )
+    response = client_for(tenant_admin).post(f"/admin/routing/routingrule/{rule.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = world.route()
+    assert case.department.code == "xinhe_social"
+    with scopes_disabled():
+        co = CaseCoHandler.objects.filter(case_id=case.pk).values_list("department_id", flat=True)
+        assert list(co) == [labour.pk]
+
+
+def test_routing_a_case_reads_the_tenants_configuration_with_one_query(world):
+    """Rules, deadline policies and calendar come from the worker's cache, checked by one
+    primary-key read; it used to read the rule table's fingerprint and the policies and
+    calendar again for every case."""
+    world.replace_rules({"department": "labour"})
+    world.route()  # warm
+    case_id = world.submit()
+    with CaptureQueriesContext(connection) as queries:
+        run_worker("routing")
+    routing_reads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT") and any(
+            t in q["sql"] for t in ("routing_routingrule", "routing_deadlinepolicy",
+                                    "routing_workcalendar", "routing_calendarday",
+                                    "routing_routingconfigversion")
+        )
+    ]  # fmt: skip
+    assert len(routing_reads) == 1, routing_reads
+    assert world.case(case_id).state == "assigned"

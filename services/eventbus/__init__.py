@@ -1,9 +1,10 @@
 """Domain events between services, carried by Django's Tasks framework.
 
 `publish` enqueues one task per subscriber. With the database task backend the task rows are
-written in the caller's transaction, so an event is durable exactly when the change it describes
-commits (a transactional outbox without a relay). A broker-backed backend cannot join the
-transaction, so for it publishing waits for the commit instead.
+written in the caller's transaction, in one INSERT however many subscribers there are, so an event
+is durable exactly when the change it describes commits (a transactional outbox without a relay).
+A broker-backed backend cannot join the transaction, so for it publishing waits for the commit
+instead.
 
 Subscribers run on their own service's queue and must be idempotent: an event can be delivered
 again after a retry or after a worker died mid-task.
@@ -24,6 +25,8 @@ from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
 
 from ops import context as log_context
+
+from .queue import enqueue_together
 
 logger = logging.getLogger(__name__)
 
@@ -119,42 +122,11 @@ def publish(event: str, payload: Payload) -> None:
     # Captured now: a broker-backed backend enqueues on commit, maybe outside the request.
     trace = _trace(log_context.current_request_id())
 
-    def enqueue_all() -> None:
-        for handler in handlers:
-            handler.enqueue(event, payload, **trace)
-
-    backend = task_backends["default"]
-    if isinstance(backend, DatabaseBackend):
-        _insert_task_rows(backend, handlers, (event, payload), trace)
+    calls = [(handler, (event, payload), trace) for handler in handlers]
+    if isinstance(task_backends["default"], DatabaseBackend):
+        enqueue_together(calls)
     else:
-        transaction.on_commit(enqueue_all, robust=False)
-
-
-def _insert_task_rows(backend: DatabaseBackend, handlers: list, args: tuple, kwargs: dict) -> None:
-    """The event's task rows, one per subscriber, in one INSERT: what `enqueue` writes for one
-    task, for all of them at once (a submission's four subscribers were four statements)."""
-    from django_tasks_db.compat import normalize_json, task_enqueued
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
-    args_kwargs = normalize_json({"args": list(args), "kwargs": kwargs})
-    rows = []
-    for handler in handlers:
-        backend.validate_task(handler)
-        rows.append(
-            DBTaskResult(
-                id=backend._get_id(),
-                args_kwargs=args_kwargs,
-                priority=handler.priority,
-                task_path=handler.module_path,
-                queue_name=handler.queue_name,
-                # What the backend's pre_save handler fills in, which bulk_create skips.
-                run_after=handler.run_after or get_date_max(),
-                backend_name=backend.alias,
-            )
-        )
-    DBTaskResult.objects.bulk_create(rows)
-    for row in rows:
-        task_enqueued.send(type(backend), task_result=row.task_result)
+        transaction.on_commit(lambda: enqueue_together(calls), robust=False)
 
 
 def _trace(request_id: str) -> dict[str, str]:

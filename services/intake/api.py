@@ -351,8 +351,8 @@ def assign(
     with transaction.atomic():
         case = _load(case_id)
         name = {"submitted": "route", "needs_dispatch": "dispatch"}.get(case.state, "reassign")
-        transition(case, name, by=by, note=note, **changes)
-    return get_case(case_id)
+        # The case as saved: no second read (routing assigns at the pace of submissions).
+        return _snapshot(transition(case, name, by=by, note=note, **changes))
 
 
 def hold_for_dispatch(case_id: int, note: Note) -> CaseSnapshot:

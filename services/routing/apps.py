@@ -8,4 +8,6 @@ class RoutingConfig(AppConfig):
     verbose_name = _("分拨")
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  (registers event subscribers)
+        from . import config, handlers  # noqa: F401  (handlers registers event subscribers)
+
+        config.connect()

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from services.intake import api as intake
 
+from .config import TenantRouting, tenant_routing
 from .models import CalendarDay, CaseDeadline, DeadlinePolicy, WorkCalendar
 from .working_time import Calendar, add_working_time, warning_instant
 
@@ -30,6 +31,11 @@ def event_time(payload: dict[str, Any]) -> datetime:
 
 
 def load_calendar(tenant_id: int) -> Calendar:
+    """The tenant's working calendar, from the routing configuration cache."""
+    return tenant_routing(tenant_id).calendar
+
+
+def read_calendar(tenant_id: int) -> Calendar:
     settings = WorkCalendar.objects.filter(tenant_id=tenant_id).first()
     days = CalendarDay.objects.filter(tenant_id=tenant_id).values_list("date", "kind")
     holidays = frozenset(d for d, kind in days if kind == CalendarDay.Kind.HOLIDAY)
@@ -49,15 +55,7 @@ def choose_policy(
     tenant_id: int, scenario_code: str, rule_policy_id: int | None = None
 ) -> DeadlinePolicy | None:
     """The rule's policy, else the scenario's, else the tenant's default, else none."""
-    policies = DeadlinePolicy.objects.filter(tenant_id=tenant_id)
-    if rule_policy_id is not None:
-        policy = policies.filter(pk=rule_policy_id).first()
-        if policy is not None:
-            return policy
-    return (
-        policies.filter(scenario_code=scenario_code).first()
-        or policies.filter(is_default=True).first()
-    )
+    return tenant_routing(tenant_id).policy(scenario_code, rule_policy_id)
 
 
 def township_of(region_path: str) -> int | None:
@@ -92,11 +90,19 @@ def start_deadline(
     at: datetime,
     rule_id: int | None = None,
     rule_policy_id: int | None = None,
+    ends_earlier: bool = True,
+    config: TenantRouting | None = None,
 ) -> CaseDeadline:
-    """Starts the clocks of a new assignment (the case's department now), ending any earlier."""
-    CaseDeadline.objects.filter(case_id=case.id, current=True).update(current=False, ended_at=at)
-    policy = choose_policy(case.tenant_id, case.scenario_code, rule_policy_id)
-    dues = _dues(load_calendar(case.tenant_id), policy, at) if policy else {}
+    """Starts the clocks of a new assignment (the case's department now), ending any earlier
+    (`ends_earlier=False`: the caller knows there is none). `config`: the tenant's routing
+    configuration when the caller holds it already."""
+    if ends_earlier:
+        CaseDeadline.objects.filter(case_id=case.id, current=True).update(
+            current=False, ended_at=at
+        )
+    config = config or tenant_routing(case.tenant_id)
+    policy = config.policy(case.scenario_code, rule_policy_id)
+    dues = _dues(config.calendar, policy, at) if policy else {}
     return CaseDeadline.objects.create(
         tenant_id=case.tenant_id,
         case_id=case.id,

@@ -1,17 +1,14 @@
 """Evaluating routing rules: compiled once per change, matched in Python, explained on demand.
 
 A tenant's rules are read once into plain `CompiledRule` values and kept in the process until
-the rule table changes (one indexed aggregate query tells), so routing a case costs a walk over
-in-memory values however many rules there are.
+the tenant's routing configuration changes (services/routing/config.py: one primary-key read
+tells), so routing a case costs a walk over in-memory values however many rules there are.
 """
 
 import logging
-import threading
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
-from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from .conditions import FieldCondition, from_data
@@ -147,29 +144,11 @@ def load_rules(tenant_id: int, *, include_inactive: bool = False) -> list[Compil
     return [compile_rule(r) for r in rules.order_by("order", "pk")]
 
 
-_cache: dict[int, tuple[tuple[int, datetime | None, int], list[CompiledRule]]] = {}
-_cache_lock = threading.Lock()
-
-
 def active_rules(tenant_id: int) -> list[CompiledRule]:
-    """The tenant's active rules, from the process cache while the rule table is unchanged.
+    """The tenant's active rules, compiled once per configuration change (see config.py)."""
+    from .config import tenant_routing
 
-    Every edit, bulk updates included, moves `updated_at`; a deletion lowers the count; a
-    department deleted from under a rule lowers the co-handling count. So the triple identifies
-    the table's contents without reading it.
-    """
-    stamp = RoutingRule.objects.filter(tenant_id=tenant_id).aggregate(
-        n=Count("pk", distinct=True), latest=Max("updated_at"), co=Count("co_departments")
-    )
-    fingerprint = (stamp["n"], stamp["latest"], stamp["co"])
-    cached = _cache.get(tenant_id)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
-    rules = load_rules(tenant_id)
-    with _cache_lock:
-        _cache[tenant_id] = (fingerprint, rules)
-    logger.info("Loaded %d active routing rules of tenant %s", len(rules), tenant_id)
-    return rules
+    return tenant_routing(tenant_id).rules
 
 
 def first_match(

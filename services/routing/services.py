@@ -10,8 +10,9 @@ from django.utils.translation import gettext_noop
 from services.intake import api as intake
 
 from . import deadlines
+from .config import tenant_routing
 from .models import CaseCoHandler, RoutingDecision
-from .rules import CompiledRule, active_rules, first_match
+from .rules import CompiledRule, first_match
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +33,18 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
         now = timezone.now()
         if after_return:
             _record_return(case, now)
-        returned_rules = set(
-            RoutingDecision.objects.filter(case_id=case_id, returned=True)
-            .exclude(rule=None)
-            .values_list("rule_id", flat=True)
-        )
-        rule = first_match(active_rules(case.tenant_id), case, returned_rules)
-        CaseCoHandler.objects.filter(case_id=case_id).delete()
+        # A case never assigned has no returns, co-handlers or deadlines to look at or end.
+        assigned_before = after_return or case.department_id is not None
+        returned_rules = set()
+        if assigned_before:
+            returned_rules = set(
+                RoutingDecision.objects.filter(case_id=case_id, returned=True)
+                .exclude(rule=None)
+                .values_list("rule_id", flat=True)
+            )
+            CaseCoHandler.objects.filter(case_id=case_id).delete()
+        config = tenant_routing(case.tenant_id)
+        rule = first_match(config.rules, case, returned_rules)
         if rule is None:
             intake.hold_for_dispatch(case_id, _no_match_note(bool(returned_rules)))
             logger.info("Case %s (tenant %s): no rule matched", case_id, case.tenant_id)
@@ -61,6 +67,8 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
             at=now,
             rule_id=rule.pk,
             rule_policy_id=rule.policy_id,
+            ends_earlier=assigned_before,
+            config=config,
         )
         # DEBUG: one line per case is noise at volume (the decision row is the record).
         logger.debug(

@@ -15,9 +15,16 @@ PRIORITY_CHOICES = [(0, _("一般")), (1, _("紧急"))]
 
 class RuleQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        # Routing caches compiled rules until `updated_at` moves, so bulk updates move it too.
+        # Routing workers cache a tenant's rules until its configuration version moves
+        # (services/routing/config.py); a bulk update sends no save signal, so it moves it here.
+        from ..config import changed
+
         kwargs.setdefault("updated_at", timezone.now())
-        return super().update(**kwargs)
+        tenants = set(self.values_list("tenant_id", flat=True).distinct())
+        updated = super().update(**kwargs)
+        for tenant_id in tenants:
+            changed(tenant_id)
+        return updated
 
 
 class RoutingRule(models.Model):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from services.eventbus import periodic
+from services.eventbus import heartbeats, periodic
 
 
 class Command(BaseCommand):
@@ -27,7 +27,8 @@ class Command(BaseCommand):
         while self.running:
             close_old_connections()
             now = timezone.now()
-            periodic.recover_abandoned_tasks(now)
+            # Workers recover each other's tasks too; this covers a queue whose workers all died.
+            heartbeats.recover_abandoned_tasks(now)
             for job in periodic.jobs():
                 if next_due[id(job)] <= now:
                     job.task.enqueue()

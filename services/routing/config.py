@@ -1,0 +1,97 @@
+"""A tenant's routing configuration (rules, deadline policies, working calendar), read and
+compiled once per change and kept in each routing worker's memory.
+
+Any change moves the tenant's RoutingConfigVersion (the receivers below: admin edits, the
+api, bulk rule updates, a co-handling department renamed or deleted), so routing a case checks
+the whole configuration with one primary-key read and the next case after an edit sees it.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from .models import CalendarDay, DeadlinePolicy, RoutingConfigVersion, RoutingRule, WorkCalendar
+from .working_time import Calendar
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TenantRouting:
+    rules: list  # of rules.CompiledRule, active ones in matching order
+    calendar: Calendar
+    policies: tuple[DeadlinePolicy, ...]
+
+    def policy(self, scenario_code: str, rule_policy_id: int | None = None):
+        """The rule's policy, else the scenario's, else the tenant's default, else none."""
+        by_rule = [p for p in self.policies if p.pk == rule_policy_id]
+        by_scenario = [p for p in self.policies if p.scenario_code == scenario_code]
+        default = [p for p in self.policies if p.is_default]
+        return next(iter(by_rule + by_scenario + default), None)
+
+
+_cache: dict[int, tuple[int, TenantRouting]] = {}
+_lock = threading.Lock()
+
+
+def version(tenant_id: int) -> int:
+    row = RoutingConfigVersion.objects.filter(tenant_id=tenant_id).values_list("version")
+    return next(iter(row), (0,))[0]
+
+
+def tenant_routing(tenant_id: int) -> TenantRouting:
+    """The tenant's configuration as of now, from the process cache while unchanged."""
+    from . import deadlines, rules  # they use this module's cache
+
+    current = version(tenant_id)
+    cached = _cache.get(tenant_id)
+    if cached is not None and cached[0] == current:
+        return cached[1]
+    loaded = TenantRouting(
+        rules=rules.load_rules(tenant_id),
+        calendar=deadlines.read_calendar(tenant_id),
+        policies=tuple(DeadlinePolicy.objects.filter(tenant_id=tenant_id).order_by("pk")),
+    )
+    with _lock:
+        _cache[tenant_id] = (current, loaded)
+    logger.info("Loaded routing configuration v%s of tenant %s", current, tenant_id)
+    return loaded
+
+
+def changed(tenant_id: int) -> None:
+    """Every cached copy of the tenant's configuration is out of date from now on."""
+    if not RoutingConfigVersion.objects.filter(tenant_id=tenant_id).update(
+        version=F("version") + 1
+    ):
+        RoutingConfigVersion.objects.get_or_create(tenant_id=tenant_id, defaults={"version": 1})
+
+
+def _instance_changed(sender, instance, **kwargs) -> None:
+    changed(instance.tenant_id)
+
+
+def _co_handlers_changed(sender, instance, action: str, **kwargs) -> None:
+    if action.startswith("post_") and isinstance(instance, RoutingRule):
+        changed(instance.tenant_id)
+
+
+def _department_changed(sender, instance, **kwargs) -> None:
+    # Rules carry their co-handling departments' names; deleting one drops it from rules.
+    if sender._meta.label == "directory.Department":
+        changed(instance.tenant_id)
+
+
+def connect() -> None:
+    for model in (RoutingRule, DeadlinePolicy, WorkCalendar, CalendarDay):
+        post_save.connect(_instance_changed, sender=model, dispatch_uid=f"routing-config-{model}")
+        post_delete.connect(_instance_changed, sender=model, dispatch_uid=f"routing-del-{model}")
+    m2m_changed.connect(
+        _co_handlers_changed,
+        sender=RoutingRule.co_departments.through,
+        dispatch_uid="routing-config-co-handlers",
+    )
+    post_save.connect(_department_changed, dispatch_uid="routing-config-department")
+    post_delete.connect(_department_changed, dispatch_uid="routing-config-department-del")

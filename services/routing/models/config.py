@@ -1,0 +1,19 @@
+from django.db import models
+
+
+class RoutingConfigVersion(models.Model):
+    """Moves on every change of a tenant's rules, deadline policies or working calendar, so
+    each routing worker's cached copy of them (services/routing/config.py) is checked with one
+    primary-key read per case."""
+
+    tenant = models.OneToOneField(
+        "directory.Tenant", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "分拨配置版本"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.version}"
