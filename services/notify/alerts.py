@@ -132,9 +132,13 @@ def recent_alerts(user_id: int, limit: int = 50) -> list[StaffAlert]:
         return [_snapshot(row) for row in rows]
 
 
+UNREAD_COUNT_CAP = 99  # the header shows "99" at most; a count never scans a whole backlog
+
+
 def unread_alert_count(user_id: int) -> int:
     with scopes_disabled():
-        return StaffNotification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+        unread = StaffNotification.objects.filter(user_id=user_id, read_at__isnull=True)
+        return unread[:UNREAD_COUNT_CAP].count()
 
 
 def open_alert(user_id: int, alert_id: int) -> int | None:
