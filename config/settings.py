@@ -257,7 +257,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Citizens' photos: outside MEDIA_ROOT so no static/media URL ever serves them; intake's
-# permission-checked view does (swap the backend for object storage in production).
+# permission-checked view does.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -273,6 +273,29 @@ STORAGES = {
         )
     },
 }
+
+# PRIVATE_STORAGE_BUCKET moves them to an S3-compatible bucket (Alibaba OSS, Tencent COS, MinIO,
+# AWS): private objects, never a public URL; the views stream them, or with
+# PRIVATE_STORAGE_SIGNED_URL_SECONDS > 0 redirect to a URL signed for that long.
+if os.environ.get("PRIVATE_STORAGE_BUCKET"):
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["PRIVATE_STORAGE_BUCKET"],
+            "endpoint_url": os.environ.get("PRIVATE_STORAGE_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PRIVATE_STORAGE_REGION") or None,
+            "access_key": os.environ.get("PRIVATE_STORAGE_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PRIVATE_STORAGE_SECRET_ACCESS_KEY") or None,
+            # OSS and COS want virtual-hosted buckets; MinIO usually path-style.
+            "addressing_style": os.environ.get("PRIVATE_STORAGE_ADDRESSING_STYLE", "virtual"),
+            "location": os.environ.get("PRIVATE_STORAGE_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+        },
+    }
+PRIVATE_STORAGE_SIGNED_URL_SECONDS = int(os.environ.get("PRIVATE_STORAGE_SIGNED_URL_SECONDS", "0"))
 
 # Photo uploads on submissions (per scenario: how many; here: how big each may be).
 INTAKE_PHOTO_MAX_BYTES = int(os.environ.get("INTAKE_PHOTO_MAX_MB", "8")) * 1024 * 1024
