@@ -128,6 +128,11 @@ def sms_reaches(tenant_id: int, phone: str) -> bool:
     return tenant.sms_to_foreign_numbers or not number or is_domestic(number, tenant.phone_region)
 
 
+def tenant_ids() -> list[int]:
+    """Every tenant's id, for periodic checks that look at each county."""
+    return list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+
+
 def tenant_by_sms_number(number: str) -> Tenant | None:
     return Tenant.objects.filter(sms_number=number).first()
 
