@@ -17,7 +17,7 @@ from django_scopes import scopes_disabled
 
 from services.directory import api as directory
 
-from .models import CalendarDay, WorkCalendar
+from .models import CalendarDay
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +67,6 @@ def import_official_year(tenant, year: int) -> int:
     """Imports `year`'s holidays and make-up days into the tenant's calendar (replacing entries
     on the same dates, keeping the tenant's own other days); returns how many days."""
     holidays, workdays = official_days(year)
-    # The holidays belong to a working calendar: one with the defaults if the tenant had none.
-    WorkCalendar.objects.get_or_create(tenant=tenant)
     set_calendar_days(tenant, holidays=holidays, workdays=workdays)
     return len(holidays) + len(workdays)
 

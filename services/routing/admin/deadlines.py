@@ -148,7 +148,8 @@ class NextYearWarning:
             messages.warning(
                 request,
                 _(
-                    "工作日历还没有 %(year)s 年的法定节假日和调休：请在“工作日历”中选中日历，执行“导入法定节假日”。"
+                    "工作日历还没有 %(year)s 年的法定节假日和调休：请在“工作日历”中选中日历"
+                    "（没有则先新增一个），执行“导入法定节假日”。"
                 )
                 % {"year": today.year + 1},
             )
