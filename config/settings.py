@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_fsm",
     "axes",
+    "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "services.directory",
     "services.eventbus",
     "services.intake",
@@ -82,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Who made each configuration change, for its history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "services.directory.middleware.TenantScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -244,6 +250,8 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# A history row is a record, not an undo button: reverting would skip the forms' checks.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

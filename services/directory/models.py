@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
 
 from .policy import Role
 
@@ -44,6 +45,8 @@ class Tenant(models.Model):
         default=15,
         help_text=_("受理窗口电脑多人共用：超过此时间无操作，登录自动失效"),
     )
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("平台")
@@ -141,6 +144,8 @@ class Staff(models.Model):
     )
 
     objects = ScopedManager(tenant="tenant")
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("工作人员")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
 
 
 class TimeUnit(models.TextChoices):
@@ -52,6 +53,8 @@ class DeadlinePolicy(models.Model):
     )
 
     objects = ScopedManager(tenant="tenant")
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("办理时限")
