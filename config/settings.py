@@ -89,6 +89,8 @@ MIDDLEWARE = [
     # Who made each configuration change, for its history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "services.directory.middleware.TenantScopeMiddleware",
+    # Roles the tenant requires 两步验证 of reach nothing before a TOTP code is verified.
+    "services.directory.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

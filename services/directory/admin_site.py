@@ -28,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .api import StaffInfo, staff_info
 from .models import Tenant
+from .two_factor import TwoFactorLoginForm
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ class TenantAdminSite(admin.AdminSite):
     site_header = _("共治码 · 管理后台")
     site_title = _("共治码")
     index_title = _("工作台")
+    login_form = TwoFactorLoginForm
+    login_template = "directory/admin_login.html"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -46,6 +46,16 @@ class Tenant(models.Model):
         help_text=_("受理窗口电脑多人共用：超过此时间无操作，登录自动失效"),
     )
 
+    two_factor_roles = models.JSONField(
+        _("需要两步验证的角色"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "这些角色登录时除密码外还须输入身份验证器（TOTP）上的动态码，例如 "
+            '["tenant_admin", "dispatcher"]；可选 tenant_admin、dispatcher、department、reception'
+        ),
+    )
+
     history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
