@@ -97,3 +97,14 @@ def test_without_an_authenticator_the_password_leads_only_to_enrolment(client, c
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_login_and_its_refusal_read_in_english_for_an_english_browser(client, county):
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    assert "Authenticator code" in client.get(LOGIN, **english).content.decode()
+    user = county.user("dispatcher")
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    refused = client.post(
+        LOGIN, {"username": user.username, "password": PASSWORD, "next": "/admin/"}, **english
+    )
+    assert "Your role needs two-factor login" in refused.content.decode()
