@@ -108,3 +108,20 @@ def test_the_login_and_its_refusal_read_in_english_for_an_english_browser(client
         LOGIN, {"username": user.username, "password": PASSWORD, "next": "/admin/"}, **english
     )
     assert "Your role needs two-factor login" in refused.content.decode()
+
+
+@pytest.mark.asyncio
+async def test_the_dashboard_websocket_needs_the_verified_session_too(county):
+    from asgiref.sync import sync_to_async
+
+    from .test_dashboard_socket import connect, session_cookie
+
+    await sync_to_async(Tenant.objects.filter(pk=county.tenant.pk).update)(
+        two_factor_roles=["dispatcher"]
+    )
+    # A password-only session (no authenticator yet): pages send it to enrol; so does the socket.
+    communicator, connected = await connect(
+        county.tenant.pk, await session_cookie(county, "dispatcher")
+    )
+    assert not connected
+    await communicator.disconnect()

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import policy
@@ -30,6 +32,16 @@ def two_factor_required(user) -> bool:
         return False
     roles = Tenant.objects.filter(pk=info.tenant_id).values_list("two_factor_roles", flat=True)
     return policy.requires_two_factor(info, roles.first() or [])
+
+
+def session_verified(user, session) -> bool:
+    """Whether a connection that has the session but not django-otp's middleware (the
+    dashboard's websocket) may proceed: 两步验证 not required, or done in this session."""
+    if not two_factor_required(user):
+        return True
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    device = Device.from_persistent_id(persistent_id) if persistent_id else None
+    return device is not None and device.user_id == user.pk
 
 
 def confirmed_device(user) -> TOTPDevice | None:
