@@ -50,10 +50,7 @@ class Tenant(models.Model):
         _("需要两步验证的角色"),
         default=list,
         blank=True,
-        help_text=_(
-            "这些角色登录时除密码外还须输入身份验证器（TOTP）上的动态码，例如 "
-            '["tenant_admin", "dispatcher"]；可选 tenant_admin、dispatcher、department、reception'
-        ),
+        help_text=_("这些角色登录时除密码外还须输入身份验证器（TOTP）上的动态码"),
     )
 
     history = HistoricalRecords(verbose_name=_("修改历史"))
