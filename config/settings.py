@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_fsm",
     "axes",
+    "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "services.directory",
     "services.intake",
     "services.routing",
@@ -85,7 +88,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Who made each configuration change, for its history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "services.directory.middleware.TenantScopeMiddleware",
+    # Roles the tenant requires 两步验证 of reach nothing before a TOTP code is verified.
+    "services.directory.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -263,6 +271,8 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# A history row is a record, not an undo button: reverting would skip the forms' checks.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -276,7 +286,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Citizens' photos: outside MEDIA_ROOT so no static/media URL ever serves them; intake's
-# permission-checked view does (swap the backend for object storage in production).
+# permission-checked view does.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -292,6 +302,29 @@ STORAGES = {
         )
     },
 }
+
+# PRIVATE_STORAGE_BUCKET moves them to an S3-compatible bucket (Alibaba OSS, Tencent COS, MinIO,
+# AWS): private objects, never a public URL; the views stream them, or with
+# PRIVATE_STORAGE_SIGNED_URL_SECONDS > 0 redirect to a URL signed for that long.
+if os.environ.get("PRIVATE_STORAGE_BUCKET"):
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["PRIVATE_STORAGE_BUCKET"],
+            "endpoint_url": os.environ.get("PRIVATE_STORAGE_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PRIVATE_STORAGE_REGION") or None,
+            "access_key": os.environ.get("PRIVATE_STORAGE_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PRIVATE_STORAGE_SECRET_ACCESS_KEY") or None,
+            # OSS and COS want virtual-hosted buckets; MinIO usually path-style.
+            "addressing_style": os.environ.get("PRIVATE_STORAGE_ADDRESSING_STYLE", "virtual"),
+            "location": os.environ.get("PRIVATE_STORAGE_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+        },
+    }
+PRIVATE_STORAGE_SIGNED_URL_SECONDS = int(os.environ.get("PRIVATE_STORAGE_SIGNED_URL_SECONDS", "0"))
 
 # Photo uploads on submissions (per scenario: how many; here: how big). The rules that use
 # these limits live in services/intake/photos.py, for every upload path.

@@ -4,8 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from services.directory import two_factor_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("account/2fa/enrol/", two_factor_views.enrol, name="two-factor-enrol"),
     path("sms/", include("services.notify.urls")),
     path("alerts/", include("services.notify.alert_urls")),
     path("api/routing/", include("services.routing.urls")),

@@ -11,12 +11,28 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from .models import Department, Region, Staff, Tenant
-from .policy import Capability, roles_with
+from .policy import Capability, Role, roles_with
 from .services import create_login, save_region
+
+
+class TenantForm(forms.ModelForm):
+    # Ticked by the roles' names, stored as the list of their codes.
+    two_factor_roles = forms.TypedMultipleChoiceField(
+        label=_("需要两步验证的角色"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("勾选的角色登录时除密码外还须输入手机身份验证器（TOTP）上的动态码"),
+    )
+
+    class Meta:
+        model = Tenant
+        fields = ["two_factor_roles"]  # the admin adds the model's others
 
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
+    form = TenantForm
     list_display = ("name", "slug", "hotline", "sms_number", "sms_to_foreign_numbers")
 
     def get_readonly_fields(self, request, obj=None):

@@ -22,10 +22,13 @@ from django.contrib import admin
 from django.contrib.admin import RelatedFieldListFilter
 from django.contrib.auth import get_user_model
 from django.db.models import Model, Q, QuerySet
+from django.db.models.base import ModelBase
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .api import StaffInfo, staff_info
 from .models import Tenant
+from .two_factor import TwoFactorLoginForm
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ class TenantAdminSite(admin.AdminSite):
     site_header = _("共治码 · 管理后台")
     site_title = _("共治码")
     index_title = _("工作台")
+    login_form = TwoFactorLoginForm
+    login_template = "directory/admin_login.html"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -90,7 +95,14 @@ class TenantAdminSite(admin.AdminSite):
             admin_class = type(
                 admin_class.__name__, (admin_class,), {**options, "__module__": __name__}
             )
-        super().register(model_or_iterable, self.scoped(admin_class, TenantScopedAdmin))
+        models = (
+            [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
+        )
+        for model in models:
+            # Configuration with a change history (simple_history) gets its 历史 page too.
+            if hasattr(model._meta, "simple_history_manager_attribute"):
+                admin_class = self.scoped(admin_class, TenantHistoryAdmin)
+            super().register(model, self.scoped(admin_class, TenantScopedAdmin))
 
     def scoped(self, admin_class: type, mixin: type) -> type:
         """`admin_class` with the scoping mixin in front (once, and the same class each time)."""
@@ -217,6 +229,21 @@ class TenantScopedAdmin(_Scoping):
         if not request.user.is_superuser and staff is not None and _direct_tenant_field(obj):
             obj.tenant_id = staff.tenant_id  # never trust a posted tenant
         super().save_model(request, obj, form, change)
+
+
+class TenantHistoryAdmin(SimpleHistoryAdmin):
+    """The 历史 page (who changed what, when) of a configuration model, for the rows of the
+    user's own tenant only, even for a row since deleted."""
+
+    def get_history_queryset(self, request, history_manager, pk_name: str, object_id: str):
+        rows = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        if request.user.is_superuser:
+            return rows
+        info = request_staff(request)
+        path = "id" if self.model is Tenant else tenant_path(self.model)
+        if info is None or path is None:
+            return rows.none()
+        return rows.filter(**{path: info.tenant_id})
 
 
 class TenantRelatedFieldListFilter(RelatedFieldListFilter):

@@ -128,6 +128,19 @@ def sms_reaches(tenant_id: int, phone: str) -> bool:
     return tenant.sms_to_foreign_numbers or not number or is_domestic(number, tenant.phone_region)
 
 
+def passes_two_factor(user, session) -> bool:
+    """For connections outside the HTTP middleware (websockets): whether the session has done
+    the 两步验证 the user's tenant requires of their role (or none is required)."""
+    from .two_factor import session_verified  # two_factor reads staff_info from here
+
+    return session_verified(user, session)
+
+
+def tenant_ids() -> list[int]:
+    """Every tenant's id, for periodic checks that look at each county."""
+    return list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+
+
 def tenant_by_sms_number(number: str) -> Tenant | None:
     return Tenant.objects.filter(sms_number=number).first()
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
 
 from .policy import Role
 
@@ -44,6 +45,15 @@ class Tenant(models.Model):
         default=15,
         help_text=_("受理窗口电脑多人共用：超过此时间无操作，登录自动失效"),
     )
+
+    two_factor_roles = models.JSONField(
+        _("需要两步验证的角色"),
+        default=list,
+        blank=True,
+        help_text=_("这些角色登录时除密码外还须输入身份验证器（TOTP）上的动态码"),
+    )
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("平台")
@@ -141,6 +151,8 @@ class Staff(models.Model):
     )
 
     objects = ScopedManager(tenant="tenant")
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("工作人员")

@@ -19,6 +19,7 @@ the case workflow is one line in `TRANSITIONS` naming the capability it needs (a
 system takes it). This module imports nothing of the project: it decides, others act.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -140,6 +141,12 @@ class CaseFacts:
 def can(staff: Member | None, capability: Capability) -> bool:
     """Whether the member's role holds `capability` at all (None: nobody's staff)."""
     return staff is not None and capability in CAPABILITIES.get(staff.role, frozenset())
+
+
+def requires_two_factor(staff: Member | None, roles_requiring: Iterable[str]) -> bool:
+    """Whether the member logs in with a TOTP code as well (两步验证): each tenant lists the
+    roles that must (Tenant.two_factor_roles)."""
+    return staff is not None and staff.role in frozenset(roles_requiring)
 
 
 def roles_with(capability: Capability) -> frozenset[str]:

@@ -14,6 +14,7 @@ from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
 
 from services.privacy import keep_hash_in_step
 
@@ -79,6 +80,8 @@ class Scenario(models.Model):
 
     objects = ScopedManager(tenant="tenant")
 
+    history = HistoricalRecords(verbose_name=_("修改历史"))
+
     class Meta:
         verbose_name = _("场景")
         verbose_name_plural = _("场景")
@@ -138,6 +141,8 @@ class ScenarioField(models.Model):
         _("最大长度"), default=200, validators=[MinValueValidator(1), MaxValueValidator(5000)]
     )
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("场景字段")

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from .file_serving import private_file_response
 from .models import Case, ResultFile
 from .photos import clean_photos, discard_files, limits
 
@@ -117,20 +118,13 @@ def store_result_files(
     return stored
 
 
-def file_response(row: ResultFile, variant: str) -> FileResponse:
+def file_response(row: ResultFile, variant: str) -> HttpResponse:
     """The file (or a photo's thumbnail, variant "thumb") for whoever was found allowed.
     Documents are always downloads, never rendered in the site's origin."""
     if row.kind == ResultFile.Kind.PHOTO:
         field = row.thumbnail if variant == "thumb" else row.file
-        response = FileResponse(field.open("rb"), content_type="image/jpeg")
+        response = private_file_response(field, "image/jpeg")
     else:
-        response = FileResponse(
-            row.file.open("rb"),
-            content_type="application/pdf",
-            as_attachment=True,
-            filename=row.name,
-        )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
+        response = private_file_response(row.file, "application/pdf", download_name=row.name)
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

@@ -2,20 +2,21 @@
 may read the case (never by a public URL; the citizen's own view is the frontend's)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from django_scopes import scopes_disabled
 
 from services.directory.api import staff_info
 
 from .access import readable_cases, shows_reporter
+from .file_serving import private_file_response
 from .models import CasePhoto, ResultFile
 from .result_files import file_response
 
 
 @require_GET
 @login_required
-def photo(request: HttpRequest, token: str, variant: str) -> FileResponse:
+def photo(request: HttpRequest, token: str, variant: str) -> HttpResponse:
     with scopes_disabled():
         found = (
             CasePhoto.objects.filter(token=token, case__in=readable_cases(request.user))
@@ -28,15 +29,12 @@ def photo(request: HttpRequest, token: str, variant: str) -> FileResponse:
     ):
         raise Http404
     field = found.thumbnail if variant == "thumb" else found.image
-    response = FileResponse(field.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(field, "image/jpeg")
 
 
 @require_GET
 @login_required
-def result_file(request: HttpRequest, token: str, variant: str) -> FileResponse:
+def result_file(request: HttpRequest, token: str, variant: str) -> HttpResponse:
     with scopes_disabled():
         found = ResultFile.objects.filter(
             token=token, case__in=readable_cases(request.user)

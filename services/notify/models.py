@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
 
 from services.privacy import keep_hash_in_step, mask_phone
 
@@ -251,6 +252,8 @@ class NotifySettings(models.Model):
 
     objects = ScopedManager(tenant="tenant")
 
+    history = HistoricalRecords(verbose_name=_("修改历史"))
+
     class Meta:
         verbose_name = _("短信设置")
         verbose_name_plural = _("短信设置")
@@ -275,6 +278,8 @@ class SmsTemplate(models.Model):
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
     objects = ScopedManager(tenant="tenant")
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("短信模板")

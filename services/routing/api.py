@@ -1,7 +1,7 @@
 """Public interface of routing: what other services, the pages and the demo loader may call."""
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 
 from . import deadlines, stats
 from .extensions import decide_extension, request_extension
+from .holidays import YearNotPublished, import_official_year, set_calendar_days
 from .models import (
-    CalendarDay,
     CaseCoHandler,
     DeadlineExtension,
     DeadlinePolicy,
@@ -22,12 +22,14 @@ __all__ = [
     "COLOURS",
     "ExtensionPhase",
     "TimeUnit",
+    "YearNotPublished",
     "case_ids_in_colour",
     "co_handled_case_ids",
     "create_deadline_policy",
     "create_rule",
     "deadline_colours",
     "decide_extension",
+    "import_official_year",
     "monthly_stats",
     "request_extension",
     "set_calendar_days",
@@ -128,16 +130,3 @@ def create_deadline_policy(
         resolve_unit=resolve[1],
         warn_share=warn_share,
     )
-
-
-@transaction.atomic
-def set_calendar_days(
-    tenant, *, holidays: Iterable[tuple[date, str]] = (), workdays: Iterable[tuple[date, str]] = ()
-) -> None:
-    """Lists public holidays (节假日) and make-up working days (调休上班), replacing any
-    earlier entry for the same date."""
-    for days, kind in ((holidays, CalendarDay.Kind.HOLIDAY), (workdays, CalendarDay.Kind.WORKDAY)):
-        for day, name in days:
-            CalendarDay.objects.update_or_create(
-                tenant=tenant, date=day, defaults={"kind": kind, "name": name}
-            )

@@ -1,10 +1,9 @@
 """Loads a Wenling-like demo tenant once, then prints the URLs a newcomer needs."""
 
-from datetime import date
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from services.directory import api as directory
@@ -36,31 +35,6 @@ DEMO_LOGINS = {
     **{code: f"{name}经办人" for code, name, _scenario in DEPARTMENTS},
     "xinhe_desk": "新河镇受理窗口",
 }
-
-
-def _days(month: int, first: int, last: int, name: str) -> list[tuple[date, str]]:
-    return [(date(2026, month, d), name) for d in range(first, last + 1)]
-
-
-# 2026 public holidays and make-up working days (调休上班) as the State Council announced them;
-# a tenant keeps its own list in the admin (分拨 › 节假日与调休).
-HOLIDAYS_2026 = [
-    *_days(1, 1, 3, "元旦"),
-    *_days(2, 15, 23, "春节"),
-    *_days(4, 4, 6, "清明节"),
-    *_days(5, 1, 5, "劳动节"),
-    *_days(6, 19, 21, "端午节"),
-    *_days(9, 25, 27, "中秋节"),
-    *_days(10, 1, 7, "国庆节"),
-]
-WORKDAYS_2026 = [
-    (date(2026, 1, 4), "元旦调休"),
-    (date(2026, 2, 14), "春节调休"),
-    (date(2026, 2, 28), "春节调休"),
-    (date(2026, 5, 9), "劳动节调休"),
-    (date(2026, 9, 20), "国庆节调休"),
-    (date(2026, 10, 10), "国庆节调休"),
-]
 
 
 class Command(BaseCommand):
@@ -139,7 +113,7 @@ class Command(BaseCommand):
         return tenant
 
     def load_routing(self, tenant, labour, xinhe_social) -> None:
-        """Deadlines on the 2026 calendar, and a group wage-arrears rule ahead of the others."""
+        """Deadlines on the official calendar, and a group wage-arrears rule ahead of the others."""
         hours, days = routing.TimeUnit.HOURS, routing.TimeUnit.DAYS
         routing.create_deadline_policy(
             tenant, "一般时限", sign_for=(4, hours), resolve=(5, days), is_default=True
@@ -158,7 +132,13 @@ class Command(BaseCommand):
             set_priority=1,
             deadline_policy=group,
         )
-        routing.set_calendar_days(tenant, holidays=HOLIDAYS_2026, workdays=WORKDAYS_2026)
+        # The State Council's holidays and make-up days, as chinesecalendar publishes them.
+        this_year = timezone.localdate().year
+        for year in (this_year, this_year + 1):
+            try:
+                routing.import_official_year(tenant, year)
+            except routing.YearNotPublished:
+                self.stderr.write(f"chinesecalendar has no {year} yet: that year has no holidays.")
 
     def print_urls(self, tenant) -> None:
         base = settings.PUBLIC_BASE_URL

@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 
 from services.directory.api import Capability
 
-from .. import deadlines, extensions, validation
+from .. import deadlines, extensions, holidays, validation
 from ..models import CalendarDay, CaseDeadline, DeadlineExtension, DeadlinePolicy, WorkCalendar
 from . import access
 
@@ -134,14 +134,59 @@ class DeadlinePolicyAdmin(OwnTenantAdmin):
     )
 
 
+class NextYearWarning:
+    """Warns on the calendar pages when next year's 法定节假日 are missing (from November)."""
+
+    def changelist_view(self, request, extra_context=None):
+        tenant_id = access.tenant_id(request)
+        today = timezone.localdate()
+        if (
+            tenant_id is not None
+            and today.month >= holidays.WARN_FROM_MONTH
+            and tenant_id in holidays.tenants_missing_year(today.year + 1)
+        ):
+            messages.warning(
+                request,
+                _(
+                    "工作日历还没有 %(year)s 年的法定节假日和调休：请在“工作日历”中选中日历"
+                    "（没有则先新增一个），执行“导入法定节假日”。"
+                )
+                % {"year": today.year + 1},
+            )
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(WorkCalendar)
-class WorkCalendarAdmin(OwnTenantAdmin):
+class WorkCalendarAdmin(NextYearWarning, OwnTenantAdmin):
     form = WorkCalendarForm
     list_display = ("__str__", "day_start", "day_end", "weekend_days")
+    actions = ["import_official_holidays"]
+
+    @admin.action(description=_("导入法定节假日（今年和明年，国务院办公厅通知）"))
+    def import_official_holidays(self, request, queryset):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        this_year = timezone.localdate().year
+        for calendar in queryset.select_related("tenant"):
+            for year in (this_year, this_year + 1):
+                try:
+                    count = holidays.import_official_year(calendar.tenant, year)
+                except holidays.YearNotPublished:
+                    messages.warning(
+                        request,
+                        _("%(year)s 年的安排尚未收录（通知未发布或需升级 chinesecalendar）。")
+                        % {"year": year},
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("%(tenant)s：已导入 %(year)s 年的 %(count)s 个节假日和调休日。")
+                        % {"tenant": calendar.tenant, "year": year, "count": count},
+                    )
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(OwnTenantAdmin):
+class CalendarDayAdmin(NextYearWarning, OwnTenantAdmin):
     form = CalendarDayForm
     list_display = ("date", "kind", "name")
     list_filter = ("kind",)

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
 
 from .deadlines import tracking_number
 
@@ -107,6 +108,8 @@ class RoutingRule(models.Model):
     objects = ScopedManager(
         tenant="tenant", _manager_class=models.Manager.from_queryset(RuleQuerySet)
     )
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("分拨规则")

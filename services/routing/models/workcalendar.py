@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from simple_history.models import HistoricalRecords
 
 
 def default_weekend() -> list[int]:
@@ -28,6 +29,8 @@ class WorkCalendar(models.Model):
     )
 
     objects = ScopedManager(tenant="tenant")
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("工作日历")
@@ -53,6 +56,8 @@ class CalendarDay(models.Model):
     name = models.CharField(_("名称"), max_length=50, blank=True, help_text=_("例如：春节"))
 
     objects = ScopedManager(tenant="tenant")
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
 
     class Meta:
         verbose_name = _("节假日与调休")
