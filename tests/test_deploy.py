@@ -103,7 +103,10 @@ def test_web_is_probed_and_drains(rendered):
 def test_exactly_one_scheduler(rendered):
     scheduler = of_kind(rendered, "Deployment")["gongzhima-scheduler"]
     assert scheduler["spec"]["replicas"] == 1
-    assert scheduler["spec"]["strategy"]["type"] == "Recreate"
+    # A rollout may run two for a moment: the lock (ops/singleton.py) keeps one standing by,
+    # and the lock is a session's, so the scheduler bypasses the transaction pooler.
+    (container,) = pod_spec(scheduler)["containers"]
+    assert {"name": "DATABASE_POOLER", "value": ""} in container["env"]
     targets = {
         h["spec"]["scaleTargetRef"]["name"]
         for h in of_kind(rendered, "HorizontalPodAutoscaler").values()
@@ -116,7 +119,7 @@ def test_every_queue_has_a_worker_and_every_worker_scales(rendered):
     consumed = []
     for deployment in deployments.values():
         command = pod_spec(deployment)["containers"][0].get("command", [])
-        if "db_worker" in command:
+        if "task_worker" in command:
             consumed += command[command.index("--queue-name") + 1].split(",")
             assert "--no-reload" in command
     # Each queue in exactly one Deployment, as in Procfile: one place to scale it.
@@ -168,3 +171,14 @@ def test_only_web_is_reachable(rendered):
         if ours(name) and p["spec"].get("ingress")
     ]
     assert opened == ["web"], "only web accepts inbound traffic"
+
+
+def test_workers_and_the_scheduler_are_probed_by_their_heartbeat(rendered):
+    for name, deployment in of_kind(rendered, "Deployment").items():
+        command = pod_spec(deployment)["containers"][0].get("command", [])
+        if not ours(name) or name == "gongzhima-web":
+            continue
+        assert "task_worker" in command or "scheduler" in command, f"{name}: {command}"
+        probe = pod_spec(deployment)["containers"][0]["livenessProbe"]["exec"]["command"]
+        assert probe[:3] == ["python", "-m", "ops.heartbeat"], name
+        assert int(probe[probe.index("--max-age") + 1]) >= 60, name
