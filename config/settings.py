@@ -128,6 +128,15 @@ if DATABASE_URL:
             # How long a request waits for a connection before the 503 "try again" page.
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "5")),
         }
+    # DATABASE_POOLER=host:port of a PgBouncer in transaction mode (k8s/): same database and
+    # credentials, reached through it. A transaction may land on any server connection, so no
+    # server-side cursors (they would outlive it); Django already turns psycopg's prepared
+    # statements off. Processes needing a session (the scheduler's lock) leave it empty.
+    if pooler := os.environ.get("DATABASE_POOLER", ""):
+        pooler_host, _, pooler_port = pooler.rpartition(":")
+        DATABASES["default"].update(
+            HOST=pooler_host, PORT=pooler_port, DISABLE_SERVER_SIDE_CURSORS=True
+        )
 else:
     DATABASES = {
         "default": {
