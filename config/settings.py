@@ -133,7 +133,9 @@ if DATABASE_URL:
     # server-side cursors (they would outlive it); Django already turns psycopg's prepared
     # statements off. Processes needing a session (the scheduler's lock) leave it empty.
     if pooler := os.environ.get("DATABASE_POOLER", ""):
-        pooler_host, _, pooler_port = pooler.rpartition(":")
+        pooler_host, colon, pooler_port = pooler.rpartition(":")
+        if not (pooler_host and colon and pooler_port.isdigit()):
+            raise RuntimeError(f"DATABASE_POOLER must be host:port, not {pooler!r}")
         DATABASES["default"].update(
             HOST=pooler_host, PORT=pooler_port, DISABLE_SERVER_SIDE_CURSORS=True
         )
