@@ -148,6 +148,17 @@ if DATABASE_URL:
             connect_timeout=int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")),
             statement_timeout=DATABASE_STATEMENT_TIMEOUT,
         )
+    # DATABASE_POOLER=host:port of a PgBouncer in transaction mode (k8s/): same database and
+    # credentials, reached through it. A transaction may land on any server connection, so no
+    # server-side cursors (they would outlive it); Django already turns psycopg's prepared
+    # statements off. Processes needing a session (the scheduler's lock) leave it empty.
+    if pooler := os.environ.get("DATABASE_POOLER", ""):
+        pooler_host, colon, pooler_port = pooler.rpartition(":")
+        if not (pooler_host and colon and pooler_port.isdigit()):
+            raise RuntimeError(f"DATABASE_POOLER must be host:port, not {pooler!r}")
+        DATABASES["default"].update(
+            HOST=pooler_host, PORT=pooler_port, DISABLE_SERVER_SIDE_CURSORS=True
+        )
 else:
     DATABASES = {
         "default": {

@@ -3,7 +3,7 @@
 Two kinds, on purpose:
 - per process (requests, latency, in flight): each web pod counts its own; sum them across pods;
 - system state read from the database (queue depth and age, cases per scenario, SMS by state,
-  overdue cases):
+  overdue cases, survey ratings):
   every pod reports the same numbers, read at most every STATE_TTL seconds however often it is
   scraped; aggregate them with max(), not sum().
 """
@@ -80,6 +80,7 @@ class SystemState:
     cases: dict[tuple[str, str], int] = field(default_factory=dict)  # (tenant, scenario)
     sms: dict[tuple[str, str], int] = field(default_factory=dict)  # (tenant, state)
     deadlines: dict[tuple[str, str], int] = field(default_factory=dict)  # (tenant, colour)
+    ratings: dict[tuple[str, int], int] = field(default_factory=dict)  # (tenant, rating)
 
 
 def queue_stats(now: datetime | None = None) -> dict[str, QueueStats]:
@@ -130,7 +131,9 @@ def deadline_counts(tenant_ids: set[int]) -> dict[tuple[int, str], int]:
 def read_state() -> SystemState:
     cases = intake.case_counts()
     sms = notify.sms_counts()
+    ratings = notify.survey_rating_counts()
     tenants = {tenant for tenant, _ in cases} | {tenant for tenant, _ in sms}
+    tenants |= {tenant for tenant, _ in ratings}
     slugs = _tenant_slugs(tenants)
     return SystemState(
         read_at=time.monotonic(),
@@ -138,6 +141,7 @@ def read_state() -> SystemState:
         cases={(slugs[t], scenario): n for (t, scenario), n in cases.items()},
         sms={(slugs[t], state): n for (t, state), n in sms.items()},
         deadlines={(slugs[t], colour): n for (t, colour), n in deadline_counts(tenants).items()},
+        ratings={(slugs[t], rating): n for (t, rating), n in ratings.items()},
     )
 
 
@@ -232,6 +236,15 @@ class SystemStateCollector(Collector):
             (overdue if colour == "red" else due_soon).add_metric([tenant], n)
         yield overdue
         yield due_soon
+
+        ratings = CounterMetricFamily(
+            "gongzhima_survey_answers",
+            "Answered satisfaction surveys (满意度回访) by tenant and rating (from the database).",
+            labels=["tenant", "rating"],
+        )
+        for (tenant, rating), n in sorted(state.ratings.items()):
+            ratings.add_metric([tenant, str(rating)], n)
+        yield ratings
 
 
 class DependencyCollector(Collector):

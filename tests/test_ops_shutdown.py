@@ -20,7 +20,7 @@ def test_sigterm_lets_the_running_task_finish_and_starts_no_other(tmp_path):
         [
             sys.executable,
             "manage.py",
-            "db_worker",
+            "task_worker",
             "--queue-name",
             "default",
             "--interval",

@@ -15,7 +15,7 @@ from .alerts import (
     unread_alert_count,
     unread_alerts,
 )
-from .models import Message
+from .models import Message, Survey
 from .retention import anonymise_case_messages, rehash_phones
 from .services import SurveyView, answer_survey_by_token, survey_by_token
 from .texts import install_defaults
@@ -58,3 +58,15 @@ def sms_counts() -> dict[tuple[int, str], int]:
     with scopes_disabled():
         rows = Message.objects.values("tenant_id", "state").annotate(n=Count("id")).order_by()
         return {(row["tenant_id"], row["state"]): row["n"] for row in rows}
+
+
+def survey_rating_counts() -> dict[tuple[int, int], int]:
+    """Answered surveys (满意度回访) by (tenant id, rating), all tenants: for operators' metrics."""
+    with scopes_disabled():
+        rows = (
+            Survey.objects.filter(rating__isnull=False)
+            .values("tenant_id", "rating")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        return {(row["tenant_id"], row["rating"]): row["n"] for row in rows}
