@@ -103,3 +103,21 @@ def test_a_two_character_search_is_answered_by_the_bigram_index(counties):
             finally:
                 cursor.execute("RESET enable_seqscan")
     assert "case_search_bigrams" in plan, plan
+
+
+@on_postgresql
+def test_longer_queries_find_the_same_cases_once_the_bigrams_have_statistics(counties):
+    """With statistics a common bigram is checked by phrase after the index (not by LIKE)."""
+    a, _b, n = counties
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE intake_case")
+        cursor.execute(
+            "SELECT '施工' = ANY(most_common_elems::text::text[]) FROM pg_stats"
+            " WHERE tablename = 'intake_case' AND attname = 'search_bigrams'"
+        )
+        assert cursor.fetchone() == (True,)  # so the phrase path, not the LIKE one
+    dispatcher = a.client("dispatcher")
+    assert found(dispatcher, "水泵噪音") == {n["pump"]}
+    assert found(dispatcher, "噪音水泵") == set()
+    assert found(dispatcher, "施工噪音扰民") == {n["school"]}
+    assert found(a.client("labour"), "施工噪音扰民") == set()
