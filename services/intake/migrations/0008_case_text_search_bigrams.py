@@ -5,8 +5,8 @@ two-character pieces of its lower-cased form. The column applies it to every cas
 description and place (a generated column: every writer, the ORM or bulk SQL, keeps it
 current), the query applies it to the searched words. SQLite gets nothing: it scans.
 
-Cost: adding a stored generated column rewrites `intake_case` under an exclusive lock (about
-half a minute per million cases on a small machine), then the GIN index is built. A later
+Cost: adding a stored generated column rewrites `intake_case` under an exclusive lock, then
+the GIN index is built: on a large table, run it in a quiet hour. A later
 change of the type of `description` or `place_label` must drop and re-add the column.
 """
 
