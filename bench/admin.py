@@ -18,7 +18,6 @@ With --write it also replaces the "admin" section of bench/RESULTS.md.
 import argparse
 import logging
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -242,7 +241,7 @@ def pages(county: dict) -> list[tuple[str, str, str, dict]]:
         ("changelist, search phone (exact)", "bench-dispatcher", cases, {"q": "13900079190"}),
         ("changelist, search tracking number", "bench-dispatcher", cases, {"q": "TRACKING"}),
         (
-            "changelist, search text (no index)",
+            "changelist, search text",
             "bench-dispatcher",
             cases,
             {"q": "基准案件 12345："},
@@ -307,16 +306,9 @@ def report(small: dict, large: dict, n_small: int, n_large: int) -> str:
 
 
 def write_results(text: str, command: str) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    current = path.read_text() if path.exists() else "# Benchmark results\n"
-    section = f"## admin\n\n`{command}` · {time.strftime('%Y-%m-%d %H:%M')}\n\n{text}\n"
-    pattern = re.compile(r"^## admin\n.*?(?=^## |\Z)", re.S | re.M)
-    updated = (
-        pattern.sub(section, current)
-        if pattern.search(current)
-        else current.rstrip() + "\n\n" + section
-    )
-    path.write_text(updated)
+    from bench import common
+
+    common.write_section("admin", f"`{command}` · {time.strftime('%Y-%m-%d %H:%M')}", text)
 
 
 def main() -> int:

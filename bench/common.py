@@ -379,6 +379,20 @@ def summary_ms(values: list[float]) -> dict[str, float]:
     return {f"p{q}": percentile(values, q) * 1000 for q in (50, 95, 99)}
 
 
+def write_section(title: str, subtitle: str, text: str) -> None:
+    """Replaces (or adds) the section `title` of bench/RESULTS.md, for one benchmark run alone."""
+    path = ROOT / "bench" / "RESULTS.md"
+    current = path.read_text() if path.exists() else "# Benchmark results\n"
+    section = f"## {title}\n\n{subtitle}\n\n{text}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    updated = (
+        pattern.sub(lambda _match: section, current)
+        if pattern.search(current)
+        else current.rstrip() + "\n\n" + section
+    )
+    path.write_text(updated)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:

@@ -24,16 +24,26 @@ INBOX_PAGE = (
 INBOX_COUNT = "SELECT count(*) FROM intake_case WHERE tenant_id = %s AND department_id = %s AND state = ANY(%s)"
 
 
-def generate(url: str, template_id: int, departments: list[int], first: int, last: int) -> None:
+def generate(
+    url: str,
+    template_id: int,
+    departments: list[int],
+    first: int,
+    last: int,
+    columns_sql: dict[str, str] | None = None,
+) -> None:
     """Copies the template case into ids first..last: every column as the real case has it,
     but its own tracking number, access key, phone, department, state and a creation time
-    spread over two years (85 % closed, 5 % each resolved / in progress / assigned)."""
+    spread over two years (85 % closed, 5 % each resolved / in progress / assigned).
+    `columns_sql` gives other columns their own SQL over g (e.g. varied descriptions); the
+    columns the database computes itself (the search bigrams) are left to it."""
     columns = [
         row[0]
         for row in common.run_sql(
             url,
             "SELECT column_name FROM information_schema.columns"
-            " WHERE table_name = 'intake_case' AND column_name <> 'id' ORDER BY ordinal_position",
+            " WHERE table_name = 'intake_case' AND column_name <> 'id' AND is_generated = 'NEVER'"
+            " ORDER BY ordinal_position",
         )
     ]
     generated = {
@@ -47,6 +57,7 @@ def generate(url: str, template_id: int, departments: list[int], first: int, las
         ),
         "created_at": "now() - r2 * interval '730 days'",
         "updated_at": "now() - r2 * interval '700 days'",
+        **(columns_sql or {}),
     }
     select = ", ".join(generated.get(c, f"t.{c}") for c in columns)
     common.run_sql(
@@ -59,6 +70,22 @@ def generate(url: str, template_id: int, departments: list[int], first: int, las
     )
     # As autovacuum leaves a table that grew gradually: statistics and visibility map current.
     common.run_sql(url, "VACUUM (ANALYZE) intake_case")
+
+
+def demo_county(url: str, token: str) -> tuple[int, list[int]]:
+    """The tenant of the entry point `token` and its departments' ids."""
+    (tenant_id,) = common.run_sql(
+        url, "SELECT tenant_id FROM intake_entrypoint WHERE token = %s", (token,)
+    )[0]
+    departments = [
+        r[0]
+        for r in common.run_sql(
+            url,
+            "SELECT id FROM directory_department WHERE tenant_id = %s ORDER BY id",
+            (tenant_id,),
+        )
+    ]
+    return tenant_id, departments
 
 
 def timed_sql(url: str, sql: str, params: tuple, repeat: int) -> list[float]:
@@ -92,17 +119,7 @@ def measure(quick: bool) -> dict:
     url, env = common.prepare_database("ops_bench_growth")
     env["METRICS_STATE_TTL"] = "0"  # every scrape reads the counts, to time what it costs
     token = common.entry_token(url)
-    (tenant_id,) = common.run_sql(
-        url, "SELECT tenant_id FROM intake_entrypoint WHERE token = %s", (token,)
-    )[0]
-    departments = [
-        r[0]
-        for r in common.run_sql(
-            url,
-            "SELECT id FROM directory_department WHERE tenant_id = %s ORDER BY id",
-            (tenant_id,),
-        )
-    ]
+    tenant_id, departments = demo_county(url, token)
     inbox = (tenant_id, departments[0], list(OPEN))
     requests = 120 if quick else 300
     rows = []

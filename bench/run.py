@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from . import common, growth, intake, pipeline, servers
+from . import common, growth, intake, pipeline, search, servers
 
 RESULTS = common.ROOT / "bench" / "RESULTS.md"
 QUICK_RESULTS = common.ROOT / "bench" / "out" / "RESULTS-quick.md"  # never replaces the real ones
@@ -26,6 +26,7 @@ OURS = [
     ("Intake throughput and latency (real ASGI server, PostgreSQL)", intake),
     ("Scan-to-assignment, with the workers of Procfile running", pipeline),
     ("Cost growth with stored cases", growth),
+    (search.TITLE, search),
 ]
 THEIRS = {"routing.py": "Routing time per case", "admin.py": "Staff admin pages"}
 

@@ -24,6 +24,7 @@ from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.privacy import mask_phone, phone_hash
 
 from .models import Case, CaseEvent, Scenario
+from .search import text_condition
 from .states import CaseState
 
 
@@ -263,8 +264,8 @@ def search_filter(term: str, phone_region: str) -> Q | None:
     """What a staff search box term means: a tracking number, a phone number, or text.
 
     Tracking numbers and phones match exactly (indexed), however they are typed (the
-    identifier parsers decide); anything else searches the description and place. None for
-    an empty term.
+    identifier parsers decide); anything else searches the description and place (search.py:
+    indexed by bigrams on PostgreSQL). None for an empty term.
     """
     term = term.strip()
     if not term:
@@ -276,4 +277,4 @@ def search_filter(term: str, phone_region: str) -> Q | None:
         return Q(tracking_number=tracking_number or None) | Q(
             reporter_phone_hash=phone_hash(phone) or None
         )
-    return Q(description__icontains=term) | Q(place_label__icontains=term)
+    return text_condition(term)
