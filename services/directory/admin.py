@@ -27,7 +27,17 @@ class TenantForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = ["two_factor_roles"]  # the admin adds the model's others
+        fields = [
+            "name",
+            "slug",
+            "hotline",
+            "phone_region",
+            "sms_number",
+            "sms_to_foreign_numbers",
+            "retention_days",
+            "desk_idle_minutes",
+            "two_factor_roles",
+        ]
 
 
 @admin.register(Tenant)
