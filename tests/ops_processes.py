@@ -8,8 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -64,25 +62,6 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-@contextmanager
-def serving(command: list[str], port: int, env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    """A server process listening on `port` for the block, stopped (killed if it must) after."""
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        wait_for(lambda: port_open(port) or server.poll() is not None, 60, "the server to listen")
-        assert server.poll() is None, server.stderr.read()
-        yield server
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def start_web_server(port: int, env: dict[str, str], **popen) -> subprocess.Popen:

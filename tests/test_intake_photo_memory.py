@@ -4,8 +4,7 @@ photos accepted at the same time raise the process by less than two decoded phot
 per photo or per request. The pod's limit is 512 Mi; a web process must stay under 300 MB."""
 
 import io
-import shlex
-import sys
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +13,13 @@ import requests
 from PIL import Image
 
 from .helpers import entry_token, wage_arrears_form
-from .ops_processes import ROOT, env_for_test_database, free_port, serving
+from .ops_processes import (
+    env_for_test_database,
+    free_port,
+    start_web_server,
+    stop,
+    wait_until_serving,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,16 +32,6 @@ def _png(mode: str, size: tuple[int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new(mode, size).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _web_command(port: int) -> list[str]:
-    """The Procfile's `web` line, on our port, with the venv's executables."""
-    line = next(
-        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
-    )
-    args = shlex.split(line.removeprefix("web:").replace("$PORT", str(port)))
-    local = Path(sys.executable).parent / args[0]
-    return [str(local) if local.exists() else args[0], *args[1:]]
 
 
 def _tree(pid: int) -> list[int]:
@@ -62,10 +57,18 @@ def _peak_rss(pid: int) -> int:
 
 @pytest.fixture
 def web_server():
+    """The Procfile's web command on a port of our own, until it answers."""
     port = free_port()
     env = env_for_test_database(RATELIMIT_ENABLE="0", LOG_LEVEL="WARNING")
-    with serving(_web_command(port), port, env) as server:
+    server = start_web_server(
+        port, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_until_serving(port, server)
+        assert server.poll() is None, server.stderr.read()
         yield server, f"http://127.0.0.1:{port}"
+    finally:
+        stop(server)
 
 
 def test_photo_uploads_keep_the_web_process_bounded(demo, web_server):
