@@ -159,6 +159,10 @@ if DATABASE_URL:
         DATABASES["default"].update(
             HOST=pooler_host, PORT=pooler_port, DISABLE_SERVER_SIDE_CURSORS=True
         )
+        # PgBouncer refuses libpq's `options` startup parameter, and a session setting would
+        # not outlive a pooled transaction anyway: through it, the statement bound is the
+        # client's wait (config/database.py) and the role's own statement_timeout (README).
+        DATABASES["default"].get("OPTIONS", {}).pop("options", None)
 else:
     DATABASES = {
         "default": {
