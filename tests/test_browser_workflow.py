@@ -9,15 +9,14 @@ phone, department staff and the command room in the admin.
 Ratings are chosen by their label, never by number (the scale's numbers may change).
 """
 
-import re
-
 import pytest
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from .conftest import run_worker
 from .intake_support import _private_media, jpeg_with_gps  # noqa: F401
-from .staff_world import PASSWORD, build_county, case
+from .staff_world import build_county, case
+from .test_admin_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,14 +39,6 @@ def screen(browser_page, live_server):
         return page
 
     return open_screen
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/admin/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 def open_case(page, tracking_number: str) -> None:
