@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from services.directory import api as directory
 from services.identifiers.phones import normalise_phone
 
+from .location import clean_pair, coordinates_fields
 from .models import Scenario, ScenarioField
 from .photos import CleanPhoto, clean_photos
 
@@ -177,6 +178,7 @@ class CaseSubmissionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.scenario = scenario
         self.phone_region = phone_region
+        self.fields.update(coordinates_fields())
         self.declared = list(scenario.fields.all())
         for declared in self.declared:
             self.fields[declared.name] = _form_field(declared)
@@ -203,6 +205,11 @@ class CaseSubmissionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        try:
+            self.coordinates = clean_pair(cleaned)
+        except forms.ValidationError as error:
+            self.coordinates = None
+            self.add_error(None, error)
         unknown_fields = set(self.data) - set(self.fields) - TRANSPORT_FIELDS
         unknown_files = set(self.files) - set(self.fields)
         for names, message, code in (

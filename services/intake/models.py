@@ -206,6 +206,10 @@ class EntryPoint(models.Model):
     token = models.CharField(
         _("令牌"), max_length=16, unique=True, default=new_token, editable=False
     )
+    # WGS-84 degrees of where the poster hangs; a case from it without a location of its own
+    # takes these (services/intake/location.py).
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
     active = models.BooleanField(_("启用"), default=True)
     # Tallies of the releases before scans were appended (EntryPointScan) and submissions were
     # counted from cases: no longer written. They stay while old pods of a rolling update may
@@ -282,6 +286,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("区域"),
     )
     place_label = models.CharField(_("地点"), max_length=100, blank=True)
+    # WGS-84 degrees (services/intake/location.py owns the rule); null when nobody said where.
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
     description = models.TextField(_("问题描述"))
     extra = models.JSONField(_("场景信息"), default=dict, blank=True)
     reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)

@@ -19,6 +19,7 @@ from services.identifiers import tracking_numbers
 
 from .access import facts
 from .forms import CaseSubmissionForm
+from .location import entry_point_coordinates
 from .models import Case, CaseEvent, EntryPoint, Scenario
 from .photos import discard_files, store_photos
 from .result_files import clean_result_files, store_result_files
@@ -128,6 +129,9 @@ def _new_case(
         place = {"region": entry_point.region, "place_label": entry_point.place_label}
     else:
         place = {"region_id": cleaned.get("region"), "place_label": cleaned.get("place_label", "")}
+    where = form.coordinates or entry_point_coordinates(entry_point)
+    if where is not None:
+        place.update(latitude=where.latitude, longitude=where.longitude)
     return Case(
         tenant_id=scenario.tenant_id,
         tracking_number=_new_tracking_number(),
