@@ -184,6 +184,19 @@ def test_without_a_key_the_spec_error_in_both_formats(client, demo):
     assert all_cases() == []
 
 
+def test_a_revoked_key_stops_at_once_and_errors_speak_english_when_asked(client, demo):
+    key, raw = apikeys.create_key(demo.pk, "旧系统", [apikeys.CASES_SUBMIT], None)
+    assert post(client, raw).status_code == 201
+    apikeys.revoke(demo.pk, key.pk)
+    response = client.post(
+        f"{BASE}/requests.json",
+        {**wage_request(), "api_key": raw},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "invalid or has been revoked" in spec_error(response, 401)
+    assert len(all_cases()) == 1
+
+
 def test_a_key_of_one_county_cannot_post_to_or_read_another(client, demo, other_tenant, partner):
     theirs = key_for(other_tenant.pk, "yh_dispatcher", apikeys.CASES_SUBMIT, apikeys.CASES_READ)
     assert "wenling-demo" in spec_error(post(client, theirs), 403)

@@ -15,6 +15,9 @@ from decimal import Decimal
 from django.db.models import F, OuterRef, Q, Subquery
 from django_scopes import scopes_disabled
 
+from services.directory import api as directory
+from services.directory.api import StaffInfo
+
 from . import access
 from .models import Case, CaseEvent, Scenario
 from .states import OPEN_STATES, CaseState
@@ -116,10 +119,11 @@ class CaseFilter:
     limit: int = 1000
 
 
-def _coordinates_shown(case: Case) -> bool:
-    """Whether a partner sees where the case happened. No policy rule for coordinates exists
-    yet: they are shown for ordinary scenarios only, never for confidential (举报类) ones,
-    where a location can point at the reporter. When the policy gains its rule, ask it here."""
+def _coordinates_shown(reader: StaffInfo | None, case: Case) -> bool:
+    """Whether this reader sees where the case happened. No policy rule for coordinates
+    exists yet: they are shown on ordinary scenarios only, never on confidential (举报类)
+    ones, where a location can point at the reporter. When the policy gains its rule, ask it
+    here with `reader` and access.facts(case), as the staff pages do."""
     return not case.scenario.confidential
 
 
@@ -158,11 +162,12 @@ def partner_cases(user, wanted: CaseFilter) -> list[PartnerCase]:
             ]
         )
         note_rows = CaseEvent.objects.in_bulk([c.note_row for c in page if c.note_row])
-    return [_partner_view(c, note_rows.get(c.note_row)) for c in page]
+    reader = directory.staff_info(user)
+    return [_partner_view(reader, c, note_rows.get(c.note_row)) for c in page]
 
 
-def _partner_view(case: Case, note_row: CaseEvent | None) -> PartnerCase:
-    shown = _coordinates_shown(case)
+def _partner_view(reader: StaffInfo | None, case: Case, note_row: CaseEvent | None) -> PartnerCase:
+    shown = _coordinates_shown(reader, case)
     return PartnerCase(
         tracking_number=case.tracking_number,
         scenario_code=case.scenario.code,
