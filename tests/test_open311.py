@@ -238,7 +238,9 @@ def test_reads_follow_the_staff_need_to_know_rule(client, demo, partner):
     assert spec_error(get(client, f"requests/{others}.json", desk), 404)
 
 
-def test_jurisdiction_is_required_and_must_exist(client, demo):
+def test_jurisdiction_is_required_where_there_are_several_and_must_exist(
+    client, demo, other_tenant
+):
     assert "jurisdiction_id" in spec_error(client.get(f"{BASE}/services.json"), 400)
     assert "nowhere" in spec_error(get(client, "services.json", jurisdiction_id="nowhere"), 404)
     assert "nope" in spec_error(get(client, "services/nope.json"), 404)
@@ -425,6 +427,18 @@ def test_xml_documents_have_the_specs_shapes(client, partner):
         "text/xml",
         "application/json",
     }
+
+
+def test_a_platform_of_one_county_needs_no_jurisdiction(client, demo):
+    response = client.get(f"{BASE}/services.json")
+    assert response.status_code == 200
+    assert response.json()[0]["service_code"] == "wage_arrears"
+
+
+def test_text_xml_cannot_carry_is_dropped_not_a_broken_document(client, partner):
+    number = post(client, partner, description="护栏\x01损坏\x0b了").json()[0]["service_request_id"]
+    read = get(client, f"requests/{number}.xml", partner)
+    assert xml(read.content).findtext("request/description") == "护栏损坏了"
 
 
 def test_discovery_names_the_endpoint(client, db):

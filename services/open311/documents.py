@@ -92,9 +92,13 @@ def discovery(endpoint_url: str) -> dict[str, Any]:
 
 
 def jurisdiction(params: QueryDict) -> Any:
-    """The tenant `jurisdiction_id` names (its slug): required, as this endpoint serves many."""
+    """The tenant `jurisdiction_id` names (its slug). The spec requires it only where an
+    endpoint serves several jurisdictions: a platform running one county may leave it out."""
     slug = (params.get("jurisdiction_id") or "").strip()
     if not slug:
+        only = directory.tenant_ids()
+        if len(only) == 1:
+            return directory.get_tenant(only[0])
         raise Open311Error(400, _("缺少 jurisdiction_id（平台代码）。"))
     tenant = directory.tenant_by_slug(slug)
     if tenant is None:

@@ -9,6 +9,7 @@ the bare list. Text is UTF-8 with the XML declaration, as the spec requires.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
@@ -38,12 +39,17 @@ def w3c(moment: datetime) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
+# Characters XML 1.0 cannot carry at all, not even escaped (control characters a citizen's
+# text may hold): dropped, or the whole document would not parse.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _append(parent: ElementTree.Element, name: str, value: Any) -> None:
