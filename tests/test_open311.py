@@ -344,6 +344,23 @@ def test_list_filters_and_the_default_window(client, partner):
     assert ids(service_request_id=f"{old},{campus}") == [campus, old]  # overrides the window
 
 
+def test_a_list_costs_the_same_queries_for_three_cases_or_twelve(client, partner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert get(client, "requests.json", partner).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        post(client, partner)
+    few = queries()
+    for _ in range(9):
+        post(client, partner)
+    assert queries() == few
+
+
 @pytest.mark.parametrize(
     ("params", "named"),
     [
