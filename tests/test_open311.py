@@ -373,10 +373,38 @@ def test_a_list_costs_the_same_queries_for_three_cases_or_twelve(client, partner
         ({"service_request_id": "12345"}, "12345"),
         ({"page_size": "1001"}, "page_size"),
         ({"page": "0"}, "page"),
+        ({"page": "١"}, "page"),
     ],
 )
 def test_a_filter_that_cannot_match_is_a_400(client, partner, params, named):
     assert named in spec_error(get(client, "requests.json", partner, **params), 400)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"jurisdiction_id": "wenling\x00demo"},
+        {"service_code": "campus\x00"},
+        {"service_request_id": ",,,"},
+        {"service_request_id": "261201\x00-00001"},
+        {"status": ","},
+        {"page_size": "-1"},
+        {"page_size": "1e3"},
+        {"page": "١"},  # an Arabic-Indic digit: int() reads it, the parameter does not
+        {"start_date": "2026-13-45T00:00:00Z"},
+        {"end_date": "2026-01-01T25:00:00+08:00"},
+    ],
+)
+def test_odd_parameters_are_answered_never_a_server_error(client, partner, params):
+    response = get(client, "requests.json", partner, **params)
+    assert response.status_code in (200, 400, 404), response.content
+    assert isinstance(response.json(), list)
+
+
+def test_the_spec_also_takes_an_address_id_for_a_location(client, partner):
+    response = post(client, partner, lat=None, long=None, address_string=None, address_id="XH-42")
+    assert response.status_code == 201, response.content
+    assert all_cases()[0].place_label == "XH-42"
 
 
 def test_an_unknown_request_is_the_specs_404(client, partner):

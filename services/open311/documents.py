@@ -47,6 +47,7 @@ DATATYPES = {
     "multichoice": "multivaluelist",
 }
 MULTIPLE = "multichoice"
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 ATTRIBUTE = re.compile(r"attribute\[(?P<code>[^\[\]]+)\](?P<many>\[\])?")
 
 # Where each field of intake's submission form came from in Open311's parameters, so an
@@ -100,7 +101,8 @@ def jurisdiction(params: QueryDict) -> Any:
         if len(only) == 1:
             return directory.get_tenant(only[0])
         raise Open311Error(400, _("缺少 jurisdiction_id（平台代码）。"))
-    tenant = directory.tenant_by_slug(slug)
+    # Only a slug can name a tenant; anything else (a NUL byte PostgreSQL refuses) is not asked.
+    tenant = directory.tenant_by_slug(slug) if SLUG.fullmatch(slug) else None
     if tenant is None:
         raise Open311Error(
             404, _("没有代码为“%(slug)s”的平台（jurisdiction_id）。") % {"slug": slug}
@@ -375,7 +377,7 @@ def _whole(params: QueryDict, name: str, default: int, high: int) -> int:
     raw = (params.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdecimal() or not 1 <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= high:
         raise Open311Error(
             400, _("%(name)s 应为 1 至 %(high)s 之间的整数。") % {"name": name, "high": high}
         )
