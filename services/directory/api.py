@@ -37,6 +37,7 @@ __all__ = [
     "staff_info",
     "staff_region_id",
     "staff_to_alert",
+    "staff_users",
     "tenant_by_slug",
     "tenant_by_sms_number",
     "tenants_with_retention",
@@ -75,6 +76,18 @@ def staff_to_alert(tenant_id: int, department_id: int | None) -> list[StaffConta
             StaffContact(s.user_id, s.user.get_full_name() or s.user.get_username(), s.phone)
             for s in staff
         ]
+
+
+def staff_users(tenant_id: int):
+    """The tenant's active staff as users (e.g. whom an API key may act as), by username."""
+    from django.contrib.auth import get_user_model
+
+    with scopes_disabled():
+        return (
+            get_user_model()
+            .objects.filter(is_active=True, staff__tenant_id=tenant_id)
+            .order_by("username")
+        )
 
 
 def get_tenant(tenant_id: int) -> Tenant:

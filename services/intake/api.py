@@ -16,6 +16,15 @@ from django_scopes import scope, scopes_disabled
 from . import access, catalog, handling, honeypot
 from .builtin_scenarios import install_builtin_scenarios
 from .models import Case, EntryPoint, EntryPointScan, ResultFile, Scenario
+from .partners import (  # what partner systems (Open311) read: scenarios, cases sans reporter
+    MAX_TRACKING_NUMBERS,
+    CaseFilter,
+    PartnerCase,
+    ScenarioFieldView,
+    ScenarioView,
+    partner_cases,
+    published_scenarios,
+)
 from .qr import entry_point_url, qr_png, qr_svg
 from .reports import (  # the command room's and the monthly report's reads (报表)
     CaseCard,
@@ -41,18 +50,23 @@ from .services import (
     transition,
 )
 from .states import CaseState, EscalationCause
-from .timeline import Note, SystemNote
+from .timeline import PUBLIC_NOTE_ACTIONS, Note, SystemNote
 
 __all__ = [
     "HONEYPOT_FIELD",
+    "MAX_TRACKING_NUMBERS",
     "CaseCard",
     "CaseConflict",
+    "CaseFilter",
     "CaseSnapshot",
     "CaseState",
     "EntryPointView",
     "EscalationCause",
     "Note",
+    "PartnerCase",
     "ResultFileView",
+    "ScenarioFieldView",
+    "ScenarioView",
     "SubmissionInvalid",
     "SystemNote",
     "add_timeline_note",
@@ -85,8 +99,10 @@ __all__ = [
     "mask_phone",
     "monthly_case_figures",
     "open_case_count",
+    "partner_cases",
     "public_result_files",
     "public_timeline",
+    "published_scenarios",
     "register_scan",
     "resolve_case",
     "satisfaction_by_township",
@@ -95,6 +111,7 @@ __all__ = [
     "staff_scenarios",
     "staff_submission_form",
     "submission_form",
+    "submit_for_partner",
     "submit_for_staff",
     "submit_via_entry_point",
     "take_transition",
@@ -177,12 +194,6 @@ def case_by_access_key(access_key: str) -> CaseSnapshot | None:
             Case.objects.select_related("scenario", "region").filter(access_key=access_key).first()
         )
     return _snapshot(case) if case else None
-
-
-# Transitions whose note is a reply to the citizen (受理, 办理结果, 评价, 说明结案). The notes of other
-# transitions (return reasons, routing explanations) stay with staff: the citizen sees only the
-# state change. Notes that change no state are shown when they were recorded as public.
-PUBLIC_NOTE_ACTIONS = frozenset({"submit", "resolve", "close", "reopen", "close_by_dispatcher"})
 
 
 def public_timeline(case_id: int) -> list[dict[str, Any]]:
@@ -324,6 +335,30 @@ def submit_for_staff(
     scenario = access.scenario_for_staff(staff, scenario_code)
     with scope(tenant=staff.tenant_id):
         case = submit(scenario, data, files, channel=channel, officer=user)
+    return _snapshot(case)
+
+
+def submit_for_partner(
+    tenant_id: int, scenario_code: str, data: Any, *, officer=None
+) -> CaseSnapshot:
+    """A partner system's submission (对接系统, e.g. Open311), channel `api`. With `officer`
+    (the staff member its key acts as) it is theirs as at the desk: PermissionDenied unless
+    they take submissions for this tenant. LookupError: no such active scenario;
+    SubmissionInvalid: nothing stored."""
+    if officer is not None:
+        if access.intake_staff(officer).tenant_id != tenant_id:
+            raise PermissionDenied
+        return submit_for_staff(officer, scenario_code, data, channel=Case.Channel.API)
+    with scopes_disabled():
+        scenario = (
+            Scenario.objects.select_related("tenant")
+            .filter(tenant_id=tenant_id, code=scenario_code, active=True)
+            .first()
+        )
+    if scenario is None:
+        raise LookupError(scenario_code)
+    with scope(tenant=tenant_id):
+        case = submit(scenario, data, channel=Case.Channel.API)
     return _snapshot(case)
 
 
