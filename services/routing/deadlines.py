@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from services.intake import api as intake
 
 from .config import TenantRouting, tenant_routing
-from .models import CalendarDay, CaseDeadline, DeadlinePolicy, WorkCalendar
+from .models import CaseDeadline, DeadlinePolicy
 from .working_time import Calendar, add_working_time, warning_instant
 
 logger = logging.getLogger(__name__)
@@ -33,22 +33,6 @@ def event_time(payload: dict[str, Any]) -> datetime:
 def load_calendar(tenant_id: int) -> Calendar:
     """The tenant's working calendar, from the routing configuration cache."""
     return tenant_routing(tenant_id).calendar
-
-
-def read_calendar(tenant_id: int) -> Calendar:
-    settings = WorkCalendar.objects.filter(tenant_id=tenant_id).first()
-    days = CalendarDay.objects.filter(tenant_id=tenant_id).values_list("date", "kind")
-    holidays = frozenset(d for d, kind in days if kind == CalendarDay.Kind.HOLIDAY)
-    workdays = frozenset(d for d, kind in days if kind == CalendarDay.Kind.WORKDAY)
-    if settings is None:
-        return Calendar(holidays=holidays, workdays=workdays)
-    return Calendar(
-        day_start=settings.day_start,
-        day_end=settings.day_end,
-        weekend=frozenset(settings.weekend_days),
-        holidays=holidays,
-        workdays=workdays,
-    )
 
 
 def choose_policy(

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
+from .config import RoutingConfigVersion
 from .deadlines import tracking_number
 
 # Intake's channel and priority values, repeated here because routing may not import intake's
@@ -18,13 +19,11 @@ class RuleQuerySet(models.QuerySet):
     def update(self, **kwargs):
         # Routing workers cache a tenant's rules until its configuration version moves
         # (services/routing/config.py); a bulk update sends no save signal, so it moves it here.
-        from ..config import changed
-
         kwargs.setdefault("updated_at", timezone.now())
         tenants = set(self.values_list("tenant_id", flat=True).distinct())
         updated = super().update(**kwargs)
         for tenant_id in tenants:
-            changed(tenant_id)
+            RoutingConfigVersion.advance(tenant_id)
         return updated
 
 
