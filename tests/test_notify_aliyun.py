@@ -22,6 +22,7 @@ from services.notify.alerts import alert_staff
 from services.notify.aliyun import PARAM_MAX, template_variables, variable_names
 from services.notify.backends import MemoryBackend, get_backend
 from services.notify.callbacks import aliyun_callback_urls
+from services.notify.credentials import CredentialsMissing
 from services.notify.kinds import Kind
 from services.notify.models import (
     InboundMessage,
@@ -404,3 +405,34 @@ def test_the_readme_lists_each_templates_variables():
         for kind in re.findall(r"[a-z_]+", kinds)
     }
     assert listed == {kind: set(variable_names(kind)) for kind in Kind.values}
+
+
+def test_a_tenant_administrator_sets_up_aliyun_in_the_admin(client, demo, user_named):
+    client.force_login(user_named("admin"))
+    added = client.post(
+        "/admin/notify/providertemplate/add/",
+        {"tenant": demo.pk, "kind": Kind.RECEIPT, "template_code": "SMS_476380012"},
+    )
+    assert added.status_code == 302, added.content.decode()
+    with scopes_disabled():
+        template = ProviderTemplate.objects.get(tenant=demo)
+    page = client.get(f"/admin/notify/providertemplate/{template.pk}/change/").content.decode()
+    assert "${status_key}" in page and "${tracking_number}" in page
+
+    with scopes_disabled():
+        prefs, _ = NotifySettings.objects.get_or_create(tenant=demo)
+    form = {
+        "tenant": demo.pk,
+        "language": "zh-hans",
+        "time_zone": "Asia/Shanghai",
+        "survey_window_days": 3,
+        "survey_reminder_after_hours": 24,
+        "sms_sign_name": SIGN,
+        "aliyun_credentials_ref": "WENLING",
+    }
+    url = f"/admin/notify/notifysettings/{prefs.pk}/change/"
+    refused = client.post(url, {**form, "sms_backend": "pigeon"})
+    assert refused.status_code == 200 and "未知的短信服务商" in refused.content.decode()
+    assert client.post(url, {**form, "sms_backend": "aliyun"}).status_code == 302
+    with pytest.raises(CredentialsMissing, match="ALIYUN_ACCESS_KEY_ID_WENLING"):
+        get_backend(demo.pk)  # the AccessKey comes from the environment, which lacks it
