@@ -436,3 +436,20 @@ def test_a_tenant_administrator_sets_up_aliyun_in_the_admin(client, demo, user_n
     assert client.post(url, {**form, "sms_backend": "aliyun"}).status_code == 302
     with pytest.raises(CredentialsMissing, match="ALIYUN_ACCESS_KEY_ID_WENLING"):
         get_backend(demo.pk)  # the AccessKey comes from the environment, which lacks it
+
+
+def test_a_leaked_callback_url_is_replaced_by_a_new_secret(client, aliyun_demo, user_named):
+    demo, urls = aliyun_demo
+    with scopes_disabled():
+        prefs = NotifySettings.objects.get(tenant=demo)
+    client.force_login(user_named("admin"))
+    done = client.post(
+        "/admin/notify/notifysettings/",
+        {"action": "new_callback_secret", "_selected_action": [prefs.pk]},
+    )
+    assert done.status_code == 302
+    reply = [FakeAliyun.reply("13900001111", "1", sequence_id=1)]
+    assert push(client, urls["up"], reply).status_code == 403, "the old URL stopped working"
+    new = {name: urlparse(url).path for name, url in aliyun_callback_urls(demo.pk).items()}
+    assert new["up"] != urls["up"]
+    assert push(client, new["up"], reply).status_code == 200

@@ -102,6 +102,17 @@ def callback_secret_for(tenant_id: int) -> str:
     return prefs.callback_secret
 
 
+def rotate_callback_secret(tenant_id: int) -> str:
+    """A new secret (the old URLs stop working at once: enter the new ones at the provider)."""
+    from .models import NotifySettings
+
+    settings_for(tenant_id)
+    secret = secrets.token_urlsafe(24)
+    with scopes_disabled():
+        NotifySettings.objects.filter(tenant_id=tenant_id).update(callback_secret=secret)
+    return secret
+
+
 def callback_secret_matches(tenant_id: int, given: str) -> bool:
     """Whether `given` is the tenant's callback secret, compared in constant time."""
     from .models import NotifySettings

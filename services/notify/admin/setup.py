@@ -1,7 +1,7 @@
 """What a tenant administrator sets up: SMS settings, templates (with a preview), opt-outs."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,7 @@ from services.privacy import mask_phone, phone_hash
 
 from ..aliyun import variable_names
 from ..callbacks import aliyun_callback_urls
+from ..credentials import rotate_callback_secret
 from ..models import NotifySettings, OptOut, ProviderTemplate, SmsTemplate, sms_backend_choices
 from ..texts import default_text, install_defaults, preview, segments
 from .phones import MaskedNumbers
@@ -46,6 +47,16 @@ class NotifySettingsAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+    actions = ["new_callback_secret"]
+
+    @admin.action(description=_("更换回执地址密钥（旧地址随即失效）"), permissions=["change"])
+    def new_callback_secret(self, request, queryset) -> None:
+        for prefs in queryset:
+            rotate_callback_secret(prefs.tenant_id)
+        self.message_user(
+            request, _("已更换。请在阿里云短信控制台填入新的回执推送地址。"), messages.WARNING
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "sms_backend":
