@@ -126,6 +126,9 @@ class CaseSnapshot:
     promise_days: int = 5
     intake_officer_id: int | None = None
     possible_duplicate_of_id: int | None = None
+    latitude: float | None = None  # WGS-84; see location.py (both or neither)
+    longitude: float | None = None
+    officer_id: int | None = None  # 承办人 within the department (就近派遣)
 
 
 def _snapshot(case: Case) -> CaseSnapshot:
@@ -155,6 +158,9 @@ def _snapshot(case: Case) -> CaseSnapshot:
         promise_days=case.scenario.promise_days,
         intake_officer_id=case.intake_officer_id,
         possible_duplicate_of_id=case.possible_duplicate_of_id,
+        latitude=case.latitude,
+        longitude=case.longitude,
+        officer_id=case.officer_id,
     )
 
 
@@ -341,11 +347,18 @@ def cases_by_phone(user, raw_phone: str, tracking_number: str = "") -> list[Case
 
 
 def assign(
-    case_id: int, department_id: int, note: Note, *, by=None, priority: int | None = None
+    case_id: int,
+    department_id: int,
+    note: Note,
+    *,
+    by=None,
+    priority: int | None = None,
+    officer_id: int | None = None,
 ) -> CaseSnapshot:
     """分拨 by the system (a rule) or 派单/改派 by a dispatcher (`by`); a rule may also set the
-    case's priority (e.g. a group wage-arrears case becomes urgent)."""
-    changes = {"department_id": department_id}
+    case's priority (e.g. a group wage-arrears case becomes urgent) and name the officer of
+    the department who takes it (承办人, 就近派遣)."""
+    changes = {"department_id": department_id, "officer_id": officer_id}
     if priority is not None:
         changes["priority"] = priority
     with transaction.atomic():
@@ -356,7 +369,7 @@ def assign(
 
 
 def hold_for_dispatch(case_id: int, note: Note) -> CaseSnapshot:
-    transition(_load(case_id), "hold_for_dispatch", note=note)
+    transition(_load(case_id), "hold_for_dispatch", note=note, officer_id=None)
     return get_case(case_id)
 
 

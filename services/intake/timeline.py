@@ -24,6 +24,7 @@ EVENT_LABELS = {
     "extension_requested": _("申请延期"),
     "extension_decided": _("延期审批"),
     "anonymise": _("删除个人信息"),
+    "nearest_officer": _("就近派遣"),
 }
 
 # note_params key listing the values that are catalogue messages themselves (a deadline's

@@ -12,6 +12,7 @@ from services.intake import api as intake
 from . import deadlines
 from .config import tenant_routing
 from .models import CaseCoHandler, RoutingDecision
+from .nearest import choose_officer
 from .rules import CompiledRule, first_match
 
 logger = logging.getLogger(__name__)
@@ -53,9 +54,16 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
                 case_id=case_id,
                 outcome=RoutingDecision.Outcome.NO_MATCH,
             )
+        choice = choose_officer(case.tenant_id, rule, case)
         intake.assign(
-            case_id, rule.department_id, _assignment_note(rule), priority=rule.set_priority
+            case_id,
+            rule.department_id,
+            _assignment_note(rule),
+            priority=rule.set_priority,
+            officer_id=choice.officer_id if choice else None,
         )
+        if choice is not None:
+            intake.add_timeline_note(case_id, "nearest_officer", choice.note())
         CaseCoHandler.objects.bulk_create(
             CaseCoHandler(
                 tenant_id=case.tenant_id, case_id=case_id, department_id=d, rule_id=rule.pk
