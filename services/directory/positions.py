@@ -29,7 +29,6 @@ STALE_AFTER = timedelta(minutes=10)
 # in a row do not take an officer off duty.
 REPORT_EVERY_SECONDS = 60
 EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE = 111.32  # of latitude (and of longitude at the equator)
 DECIMALS = 6
 
 
@@ -42,14 +41,17 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
-    """(south, north, west, east) of a box holding every point within `km` of the centre.
+    """(south, north, west, east) of the smallest box holding every point within `km` of the
+    centre on the same sphere haversine_km measures on (so nothing inside the circle is cut).
 
-    Near the poles a degree of longitude shrinks to nothing: the box then spans every
-    longitude rather than dividing by almost zero. (No county straddles the antimeridian.)
+    The widest longitude of a circle is asin(sin(d) / cos(lat)), a little more than d / cos(lat)
+    away from the equator; near a pole the circle holds every longitude. (No county straddles
+    the antimeridian.)
     """
-    dlat = km / KM_PER_DEGREE
-    cos_lat = math.cos(math.radians(lat))
-    dlon = 180.0 if cos_lat < 0.01 else min(180.0, km / (KM_PER_DEGREE * cos_lat))
+    d = km / EARTH_RADIUS_KM  # the radius as an angle, in radians
+    dlat = math.degrees(d)
+    ratio = math.sin(d) / max(math.cos(math.radians(lat)), 1e-12)
+    dlon = 180.0 if ratio >= 1 else math.degrees(math.asin(ratio))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
