@@ -67,9 +67,10 @@ def test_the_case_page_shows_coordinates_exact_or_rounded_by_role(county):
     assert "geo:28.371234,121.387654" in page.content.decode(), "opens the phone's map app"
     admin = county.client("admin")
     assert shown_location(admin, routed.pk) == "28.37, 121.39"
-    assert "121.387654" not in admin.get(
-        reverse("admin:intake_case_change", args=[routed.pk])
-    ).content.decode()
+    assert (
+        "121.387654"
+        not in admin.get(reverse("admin:intake_case_change", args=[routed.pk])).content.decode()
+    )
 
 
 def test_the_api_rounds_the_same_way(county):
