@@ -219,3 +219,26 @@ def test_only_field_staff_may_go_on_duty(world, client):
     assert client.post("/duty/position/", {"latitude": "1", "longitude": "1"}).status_code == 403
     client.logout()
     assert client.get("/duty/").status_code == 302, "anonymous: to the login page"
+
+
+def test_the_radius_is_edited_with_the_rule_in_the_admin(world):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from services.routing.models import RoutingRule
+
+    from .test_routing_admin import rule_form
+
+    admin_user = world.staff("rules_admin", directory.Role.TENANT_ADMIN)
+    admin_user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_routingrule", "view_routingrule"])
+    )
+    client = Client()
+    client.force_login(admin_user)
+    form = rule_form(world, conditions_text="", nearest_officer_km="0")
+    refused = client.post("/admin/routing/routingrule/add/", form)
+    assert refused.status_code == 200 and "0.1" in refused.content.decode()
+    saved = client.post("/admin/routing/routingrule/add/", {**form, "nearest_officer_km": "3.5"})
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    with scopes_disabled():
+        assert RoutingRule.objects.get(name="群体性欠薪").nearest_officer_km == 3.5
