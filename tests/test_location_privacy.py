@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 from services.directory.policy import LOCATION_ROUNDING, CaseFacts, Role, sees_exact_location
 
 from .helpers import case_model
-from .staff_world import build_county, case
+from .staff_world import build_county
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
