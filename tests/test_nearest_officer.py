@@ -242,3 +242,30 @@ def test_the_radius_is_edited_with_the_rule_in_the_admin(world):
     assert saved.status_code == 302, saved.content.decode()[:3000]
     with scopes_disabled():
         assert RoutingRule.objects.get(name="群体性欠薪").nearest_officer_km == 3.5
+
+
+def test_the_command_room_sees_who_is_on_duty_read_only(world):
+    from django.test import Client
+
+    from services.directory.roles import permissions_for_role
+
+    on_duty(world, "near", NEAR)
+    on_duty(world, "went_silent", FARTHER, minutes_ago=30)
+    dispatcher = world.staff("dispatcher1", directory.Role.DISPATCHER)
+    client = Client()
+    client.force_login(dispatcher)
+    page = client.get("/admin/directory/dutyposition/")
+    assert page.status_code == 200
+    listed = {r.user.username for r in page.context["cl"].result_list}
+    assert {"near", "went_silent"} <= listed
+    admin_view = page.context["cl"].model_admin
+    assert admin_view.on_duty_now(rows_by(page, "near")) is True
+    assert admin_view.on_duty_now(rows_by(page, "went_silent")) is False
+    for role in (directory.Role.TENANT_ADMIN, directory.Role.DISPATCHER):
+        granted = permissions_for_role(role)
+        assert "directory.change_dutyposition" not in granted
+    assert "directory.view_dutyposition" in permissions_for_role(directory.Role.DISPATCHER)
+
+
+def rows_by(page, username):
+    return next(r for r in page.context["cl"].result_list if r.user.username == username)

@@ -270,6 +270,7 @@ STAFF_APPS = ("directory", "intake", "routing", "notify")
 # Records written by the system: never edited by hand, by any role.
 READ_ONLY_MODELS = frozenset(
     {
+        "directory.dutyposition",  # the officers' duty page writes it
         "intake.case",
         "intake.caseevent",
         "routing.routingdecision",
@@ -295,6 +296,7 @@ MODEL_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         "directory.region": VIEW,
         "directory.department": VIEW,
         "directory.staff": VIEW,
+        "directory.dutyposition": VIEW,  # who is on duty where (就近派遣)
         "intake.*": VIEW,
         "routing.*": VIEW,
         "notify.*": VIEW,

@@ -180,6 +180,11 @@ def record_position(member, latitude, longitude, accuracy=None, *, now=None) -> 
     return now
 
 
+def is_fresh(reported_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a position still says where the officer is (not older than STALE_AFTER)."""
+    return reported_at is not None and reported_at >= (now or timezone.now()) - STALE_AFTER
+
+
 @dataclass(frozen=True)
 class DutyStatus:
     on_duty: bool  # switched on and the last position fresh (or none sent yet)
@@ -194,5 +199,5 @@ def duty_status(member, *, now=None) -> DutyStatus:
         row = DutyPosition.objects.filter(user_id=member.user_id).first()
     if row is None or not row.on_duty:
         return DutyStatus(False, False, None, False)
-    stale = row.reported_at is not None and row.reported_at < now - STALE_AFTER
+    stale = row.reported_at is not None and not is_fresh(row.reported_at, now)
     return DutyStatus(not stale, True, row.reported_at, stale)
