@@ -26,7 +26,11 @@
       headers: {"X-CSRFToken": token},
       body: body
     }).then(function (response) {
-      if (response.status === 409 || response.status === 403) { window.location.reload(); return; }
+      // Off duty meanwhile, or the session ended (a redirect to the login page): show why.
+      if (response.status === 409 || response.status === 403 || response.redirected) {
+        window.location.reload();
+        return;
+      }
       if (!response.ok) { say(box.dataset.offline); return; }
       say(box.dataset.sent + new Date().toLocaleTimeString());
     }).catch(function () { say(box.dataset.offline); });
