@@ -3,6 +3,7 @@
 Other services get plain snapshots, never intake's model instances.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 from django_scopes import scope, scopes_disabled
 
-from . import access, catalog, honeypot
+from . import access, catalog, handling, honeypot
 from .builtin_scenarios import install_builtin_scenarios
 from .models import Case, EntryPoint, EntryPointScan, ResultFile, Scenario
 from .qr import entry_point_url, qr_png, qr_svg
@@ -64,6 +65,8 @@ __all__ = [
     "cases_by_tracking_and_phone",
     "caught_by_honeypot",
     "citizen_result_file",
+    "co_handled_case_ids",
+    "co_handler_ids",
     "counts_since",
     "create_entry_point",
     "daily_counts_by_scenario",
@@ -353,24 +356,38 @@ def assign(
     *,
     by=None,
     priority: int | None = None,
+    co_department_ids: Iterable[int] = (),
+    rule_id: int | None = None,
     officer_id: int | None = None,
 ) -> CaseSnapshot:
-    """分拨 by the system (a rule) or 派单/改派 by a dispatcher (`by`); a rule may also set the
-    case's priority (e.g. a group wage-arrears case becomes urgent) and name the officer of
-    the department who takes it (承办人, 就近派遣)."""
+    """分拨 by the system (routing's rule `rule_id`) or 派单/改派 by a dispatcher (`by`): the lead
+    department and the co-handlers (协同) in one transaction; a rule may also set the case's
+    priority (e.g. a group wage-arrears case becomes urgent) and name the officer of the
+    department who takes it (承办人, 就近派遣). `case.assigned` carries `rule_id` so the
+    deadline clock (routing) starts from the event alone."""
     changes = {"department_id": department_id, "officer_id": officer_id}
     if priority is not None:
         changes["priority"] = priority
     with transaction.atomic():
         case = _load(case_id)
         name = {"submitted": "route", "needs_dispatch": "dispatch"}.get(case.state, "reassign")
+        case = transition(case, name, by=by, note=note, announce={"rule_id": rule_id}, **changes)
+        handling.replace_co_handlers(case, co_department_ids)
         # The case as saved: no second read (routing assigns at the pace of submissions).
-        return _snapshot(transition(case, name, by=by, note=note, **changes))
+        return _snapshot(case)
 
 
 def hold_for_dispatch(case_id: int, note: Note) -> CaseSnapshot:
-    transition(_load(case_id), "hold_for_dispatch", note=note, officer_id=None)
+    """待人工派单: no rule matched; whoever co-handled or was the officer of an earlier
+    assignment no longer does."""
+    with transaction.atomic():
+        case = transition(_load(case_id), "hold_for_dispatch", note=note, officer_id=None)
+        handling.replace_co_handlers(case, ())
     return get_case(case_id)
+
+
+co_handled_case_ids = handling.co_handled_case_ids
+co_handler_ids = handling.co_handler_ids
 
 
 def take_transition(case_id: int, name: str, user, note: str = "", **changes: Any) -> CaseSnapshot:

@@ -32,6 +32,10 @@ class TenantRouting:
         default = [p for p in self.policies if p.is_default]
         return next(iter(by_rule + by_scenario + default), None)
 
+    def rule(self, rule_id: int):
+        """The active rule `rule_id`, None if it is gone or switched off since."""
+        return next((r for r in self.rules if r.pk == rule_id), None)
+
 
 _cache: dict[int, tuple[int, TenantRouting]] = {}
 _lock = threading.Lock()

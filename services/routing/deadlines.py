@@ -117,11 +117,14 @@ def start_deadline(
     )
 
 
-def follow_assignment(case_id: int, at: datetime) -> CaseDeadline | None:
-    """On case.assigned (派单, 改派, or routing's own): the assignment's deadline, once.
+def follow_assignment(
+    case_id: int, at: datetime, rule_id: int | None = None
+) -> CaseDeadline | None:
+    """On case.assigned (分拨 by rule `rule_id`, 派单, 改派): the assignment's deadline, once;
+    the rule's own deadline policy, if it names one, wins over the scenario's.
 
-    Routing records its own assignments in the routing transaction; a dispatcher's are
-    recorded here. A redelivered event finds the row already there and changes nothing.
+    The event is the only way a clock starts, so every assignment is timed the same way. A
+    redelivered event finds the row already there and changes nothing.
     """
     case = intake.get_case(case_id)
     if case.state not in OPEN_ASSIGNED or case.department_id is None:
@@ -130,7 +133,17 @@ def follow_assignment(case_id: int, at: datetime) -> CaseDeadline | None:
     current = current_deadline(case_id)
     if current is not None and current.department_id == case.department_id:
         return current
-    return start_deadline(case, at=at)
+    config = tenant_routing(case.tenant_id)
+    rule = config.rule(rule_id) if rule_id is not None else None
+    return start_deadline(
+        case,
+        at=at,
+        # A rule switched off or deleted since: the scenario's clock (the FK needs a live rule).
+        rule_id=rule.pk if rule else None,
+        rule_policy_id=rule.policy_id if rule else None,
+        ends_earlier=current is not None,
+        config=config,
+    )
 
 
 def record_signed(case_id: int, at: datetime) -> None:

@@ -158,28 +158,3 @@ class RoutingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{tracking_number(self.case_id)}: {self.get_outcome_display()}"
-
-
-class CaseCoHandler(models.Model):
-    """协同处置: a department that co-handles a case beside the lead department."""
-
-    tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE)
-    case_id = models.BigIntegerField(db_index=True)
-    department = models.ForeignKey(
-        "directory.Department", on_delete=models.CASCADE, related_name="+"
-    )
-    rule = models.ForeignKey(RoutingRule, null=True, on_delete=models.SET_NULL, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager(tenant="tenant")
-
-    class Meta:
-        verbose_name = _("协同部门")
-        verbose_name_plural = _("协同部门")
-        constraints = [
-            models.UniqueConstraint(fields=["case_id", "department"], name="co_handler_once")
-        ]
-        indexes = [models.Index(fields=["department", "case_id"])]
-
-    def __str__(self) -> str:
-        return f"{tracking_number(self.case_id)}: {self.department}"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0012_location'),
+        ('intake', '0013_case_co_handlers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

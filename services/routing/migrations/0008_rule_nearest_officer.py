@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routing', '0006_configuration_history'),
+        ('routing', '0007_co_handlers_move_to_intake'),
     ]
 
     operations = [
