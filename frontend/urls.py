@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import dashboard, desk, views
+from . import dashboard, desk, duty, views
 
 app_name = "frontend"
 urlpatterns = [
@@ -19,6 +19,8 @@ urlpatterns = [
     path("desk/slip/<int:case_id>/", desk.slip, name="desk-slip"),
     path("desk/lookup/", desk.lookup, name="desk-lookup"),
     path("desk/logout/", LogoutView.as_view(next_page="frontend:desk"), name="desk-logout"),
+    path("duty/", duty.duty, name="duty"),
+    path("duty/position/", duty.duty_position, name="duty-position"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/panels/", dashboard.dashboard_panels, name="dashboard-panels"),
     path("dashboard/live.json", dashboard.dashboard_live, name="dashboard-live"),

@@ -48,6 +48,7 @@ def _case(tenant, phone: str, *, closed_days_ago: int | None, photo: bool = Fals
             "issue_type": "设施安全",
         }
     )
+    data.update(latitude="28.3712", longitude="121.3871")  # 使用我的位置: the reporter's door
     files = {"photos": [upload("p.jpg", jpeg_with_gps(size=(300, 200)))]} if photo else None
     snapshot = intake.submit_via_entry_point(token, data, files)
     with scopes_disabled():
@@ -113,6 +114,7 @@ def _personal_data(case: Case) -> dict:
         c = _fresh(case)
         return {
             "phone": (c.reporter_phone, c.reporter_phone_hash, c.reporter_name),
+            "location": (c.latitude, c.longitude),
             "texts": (c.description, c.extra),
             "photos": CasePhoto.objects.filter(case=c).count(),
             "messages": list(Message.objects.filter(case_id=c.pk).values_list("to", "body")),
@@ -145,6 +147,8 @@ def test_exactly_the_old_closed_cases_of_the_tenant_lose_their_personal_data(wor
     for name in ("old", "old_too"):
         after = _personal_data(world[name])
         assert after["phone"] == ("", "", "")
+        assert before[name]["location"] == (28.3712, 121.3871)
+        assert after["location"] == (None, None), "coordinates follow the number"
         description, extra = after["texts"]
         assert OTHER_NUMBER not in description and OTHER_NUMBER not in str(extra)
         assert "老板拖欠工资" in description and "2024-05-01" in description, "the rest stays"

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from .models import Department, Region, Staff, Tenant
+from . import positions
+from .models import Department, DutyPosition, Region, Staff, Tenant
 from .policy import Capability, Role, roles_with
 from .services import create_login, save_region
 
@@ -145,3 +146,24 @@ class StaffAdmin(admin.ModelAdmin):
                 form.cleaned_data["full_name"],
             )
         super().save_model(request, obj, form, change)
+
+
+@admin.register(DutyPosition)
+class DutyPositionAdmin(admin.ModelAdmin):
+    """在岗外勤: who shares a position for nearest-officer dispatch, and how recently. Written
+    only by the officers' duty page (read-only here, for the command room)."""
+
+    list_display = ("user", "on_duty_now", "reported_at", "accuracy_m")
+    list_filter = ("on_duty",)
+    fields = ("user", "on_duty", "reported_at", "latitude", "longitude", "accuracy_m")
+    readonly_fields = fields
+
+    @admin.display(description=_("在岗（定位未过期）"), boolean=True)
+    def on_duty_now(self, row: DutyPosition) -> bool:
+        return row.on_duty and positions.is_fresh(row.reported_at)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

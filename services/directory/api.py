@@ -6,18 +6,35 @@ from django_scopes import scopes_disabled
 
 from services.identifiers.phones import is_domestic, normalised_or_empty
 
-from . import policy
+from . import policy, positions
 from .models import Department, Region, Staff, Tenant
 from .policy import Capability, CaseFacts, Role
+from .positions import (
+    STALE_AFTER,
+    DutyStatus,
+    NearestSearch,
+    OfficerAtDistance,
+    duty_status,
+    haversine_km,
+    nearest_on_duty,
+    record_position,
+    set_on_duty,
+)
 from .services import create_region, create_staff
 from .staff import StaffInfo, staff_info
 from .two_factor import session_verified
 
 RegionLevel = Region.Level
+REPORT_EVERY_SECONDS = positions.REPORT_EVERY_SECONDS
 
 __all__ = [
+    "REPORT_EVERY_SECONDS",
+    "STALE_AFTER",
     "Capability",
     "CaseFacts",
+    "DutyStatus",
+    "NearestSearch",
+    "OfficerAtDistance",
     "RegionLevel",
     "Role",
     "StaffContact",
@@ -28,13 +45,19 @@ __all__ = [
     "create_tenant",
     "department_names",
     "desk_idle_seconds",
+    "duty_status",
     "get_department",
     "get_region",
     "get_tenant",
+    "haversine_km",
+    "nearest_on_duty",
     "policy",
+    "record_position",
     "region_choices",
+    "set_on_duty",
     "sms_reaches",
     "staff_info",
+    "staff_name",
     "staff_region_id",
     "staff_to_alert",
     "staff_users",
@@ -196,3 +219,11 @@ def department_names(tenant_id: int) -> dict[int, str]:
         return dict(
             Department.objects.filter(tenant_id=tenant_id).order_by("pk").values_list("pk", "name")
         )
+
+
+def staff_name(user_id: int | None) -> str:
+    """A staff member's name as colleagues know it (full name, else username); "" if none."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return (user.get_full_name() or user.get_username()) if user else ""

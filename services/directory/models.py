@@ -160,3 +160,42 @@ class Staff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"
+
+
+class DutyPosition(models.Model):
+    """外勤定位: a field officer's duty state and latest shared position (one row per officer).
+
+    Only the latest position is kept: dispatch needs where an officer is now, not where they
+    went (a track of staff movements is personal data nobody asked for). A position older than
+    positions.STALE_AFTER counts as off duty, so a phone that died or left coverage stops
+    receiving cases without anyone switching it off.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, verbose_name=_("平台"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="duty_position",
+        verbose_name=_("用户"),
+    )
+    on_duty = models.BooleanField(_("在岗"), default=False)
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
+    accuracy_m = models.FloatField(_("精度（米）"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("定位时间"), null=True, blank=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("外勤定位")
+        verbose_name_plural = _("外勤定位")
+        # Dispatch asks: this tenant's officers on duty, reported recently, inside a box of
+        # latitudes; the index leads with those so the few candidates come from it.
+        indexes = [
+            models.Index(
+                fields=["tenant", "on_duty", "reported_at", "latitude"], name="duty_fresh_in_box"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)

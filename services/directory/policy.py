@@ -45,6 +45,7 @@ class Capability(StrEnum):
     HANDLE_CASES = "handle_cases"  # 签收 / 退回 / 办结, for the lead department (承办)
     COMMAND_CASES = "command_cases"  # 派单 / 改派 / 作废 (指挥室)
     SEE_FULL_PHONE = "see_full_phone"  # the whole number of cases they read (they call back)
+    SEE_EXACT_LOCATION = "see_exact_location"  # 案件精确位置 (they go there); others: ~1 km
     READ_CONFIDENTIAL_REPORTER = "read_confidential_reporter"  # 举报人 of cases they act on
     REQUEST_EXTENSIONS = "request_extensions"  # 申请延期
     DECIDE_EXTENSIONS = "decide_extensions"  # 审批延期
@@ -54,6 +55,7 @@ class Capability(StrEnum):
     ALERTED_AS_HEAD = "alerted_as_head"  # 督办预警 of their department's, when 部门负责人
     WORKS_IN_DEPARTMENTS = "works_in_departments"  # belongs to departments; may head them
     MANAGE_API_KEYS = "manage_api_keys"  # 接口密钥 of partner systems (issue, revoke)
+    SHARE_POSITION = "share_position"  # 外勤定位: may go on duty for nearest-officer dispatch
 
 
 C = Capability
@@ -78,6 +80,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.READ_OWN_INTAKE,
             C.COMMAND_CASES,
             C.SEE_FULL_PHONE,
+            C.SEE_EXACT_LOCATION,
             C.READ_CONFIDENTIAL_REPORTER,
             C.REQUEST_EXTENSIONS,
             C.DECIDE_EXTENSIONS,
@@ -91,10 +94,12 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.READ_DEPARTMENT_CASES,
             C.HANDLE_CASES,
             C.SEE_FULL_PHONE,
+            C.SEE_EXACT_LOCATION,
             C.READ_CONFIDENTIAL_REPORTER,
             C.REQUEST_EXTENSIONS,
             C.ALERTED_AS_HEAD,
             C.WORKS_IN_DEPARTMENTS,
+            C.SHARE_POSITION,
         }
     ),
     Role.RECEPTION: frozenset({C.TAKE_SUBMISSIONS, C.READ_OWN_INTAKE}),
@@ -239,6 +244,22 @@ def sees_full_phone(staff: Member | None, case: CaseFacts) -> bool:
     return can(staff, C.SEE_FULL_PHONE) or _took_in(staff, case)
 
 
+def sees_exact_location(staff: Member | None, case: CaseFacts) -> bool:
+    """Where the case happened, to the metre, follows the number's rule: a phone's position is
+    often the reporter's home or workplace, so it identifies them as the number does. Those
+    who go there or call back (command room, handling departments) and whoever took the case
+    in see it exactly; other readers see it rounded to about a kilometre (LOCATION_ROUNDING);
+    nobody who may not read a confidential case's reporter sees more than that."""
+    if not reads_reporter(staff, case):
+        return False
+    return can(staff, C.SEE_EXACT_LOCATION) or _took_in(staff, case)
+
+
+# Decimals of a degree shown to readers without the exact location: 0.01° is about 1.1 km
+# north–south, enough to place a case in a village, not at a door.
+LOCATION_ROUNDING = 2
+
+
 # --- the Django admin: which models each role may view / add / change / delete -------------
 
 VIEW = frozenset({"view"})
@@ -257,6 +278,7 @@ CAPABILITY_MODELS: dict[str, tuple[Capability, frozenset[str]]] = {
 # Records written by the system: never edited by hand, by any role.
 READ_ONLY_MODELS = frozenset(
     {
+        "directory.dutyposition",  # the officers' duty page writes it
         "intake.case",
         "intake.caseevent",
         "routing.routingdecision",
@@ -282,6 +304,7 @@ MODEL_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         "directory.region": VIEW,
         "directory.department": VIEW,
         "directory.staff": VIEW,
+        "directory.dutyposition": VIEW,  # who is on duty where (就近派遣)
         "intake.*": VIEW,
         "routing.*": VIEW,
         "notify.*": VIEW,

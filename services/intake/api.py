@@ -146,6 +146,9 @@ class CaseSnapshot:
     promise_days: int = 5
     intake_officer_id: int | None = None
     possible_duplicate_of_id: int | None = None
+    latitude: float | None = None  # WGS-84; see location.py (both or neither)
+    longitude: float | None = None
+    officer_id: int | None = None  # 承办人 within the department (就近派遣)
 
 
 def _snapshot(case: Case) -> CaseSnapshot:
@@ -175,6 +178,9 @@ def _snapshot(case: Case) -> CaseSnapshot:
         promise_days=case.scenario.promise_days,
         intake_officer_id=case.intake_officer_id,
         possible_duplicate_of_id=case.possible_duplicate_of_id,
+        latitude=case.latitude,
+        longitude=case.longitude,
+        officer_id=case.officer_id,
     )
 
 
@@ -387,12 +393,14 @@ def assign(
     priority: int | None = None,
     co_department_ids: Iterable[int] = (),
     rule_id: int | None = None,
+    officer_id: int | None = None,
 ) -> CaseSnapshot:
     """分拨 by the system (routing's rule `rule_id`) or 派单/改派 by a dispatcher (`by`): the lead
     department and the co-handlers (协同) in one transaction; a rule may also set the case's
-    priority (e.g. a group wage-arrears case becomes urgent). `case.assigned` carries `rule_id`
-    so the deadline clock (routing) starts from the event alone."""
-    changes = {"department_id": department_id}
+    priority (e.g. a group wage-arrears case becomes urgent) and name the officer of the
+    department who takes it (承办人, 就近派遣). `case.assigned` carries `rule_id` so the
+    deadline clock (routing) starts from the event alone."""
+    changes = {"department_id": department_id, "officer_id": officer_id}
     if priority is not None:
         changes["priority"] = priority
     with transaction.atomic():
@@ -405,9 +413,10 @@ def assign(
 
 
 def hold_for_dispatch(case_id: int, note: Note) -> CaseSnapshot:
-    """待人工派单: no rule matched; whoever co-handled an earlier assignment no longer does."""
+    """待人工派单: no rule matched; whoever co-handled or was the officer of an earlier
+    assignment no longer does."""
     with transaction.atomic():
-        case = transition(_load(case_id), "hold_for_dispatch", note=note)
+        case = transition(_load(case_id), "hold_for_dispatch", note=note, officer_id=None)
         handling.replace_co_handlers(case, ())
     return get_case(case_id)
 

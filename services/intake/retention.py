@@ -1,10 +1,11 @@
 """保存期限: a closed case keeps its reporter's personal data for the tenant's retention period
 (directory's Tenant.retention_days), then loses it for good.
 
-What goes: the reporter's number, its hash and name; phone numbers in the description, the
+What goes: the reporter's number, its hash and name; the coordinates (a phone's position is
+often the reporter's door, so it follows the number's rules); phone numbers in the description, the
 scenario fields, the result and the timeline notes; the photos (rows and files); and, through
 notify's api, the numbers and texts of the case's SMS, surveys and replies. What stays: the
-case itself, its scenario, place, states and dates — the statistics need them. Each case is
+case itself, its scenario, region and place label, states and dates — the statistics need them. Each case is
 done in its own transaction and marked (anonymised_at), so a rerun skips it.
 """
 
@@ -88,6 +89,8 @@ def anonymise_case(case: Case, now: datetime) -> dict[str, int]:
         reporter_phone="",
         reporter_phone_hash="",
         reporter_name="",
+        latitude=None,
+        longitude=None,
         description=scrub_text(case.description),
         extra=_scrub_extra(case.extra),
         result=scrub_text(case.result),

@@ -72,6 +72,7 @@ def create_rule(
     co_departments: list = (),
     set_priority: int | None = None,
     deadline_policy: DeadlinePolicy | None = None,
+    nearest_officer_km: float | None = None,
 ) -> RoutingRule:
     """Adds a rule as data (the admin validates what staff type; callers pass valid data)."""
     rule = RoutingRule.objects.create(
@@ -87,6 +88,7 @@ def create_rule(
         field_conditions=list(field_conditions),
         set_priority=set_priority,
         deadline_policy=deadline_policy,
+        nearest_officer_km=nearest_officer_km,
     )
     if co_departments:
         rule.co_departments.set(co_departments)

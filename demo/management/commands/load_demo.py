@@ -149,6 +149,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\n管理后台（部门收件箱）：{base}/admin/")
         self.stdout.write(f"指挥室大屏：{base}/dashboard/   （dispatcher 登录）")
         self.stdout.write(f"镇街受理窗口：{base}/desk/   （xinhe_desk 登录）")
+        self.stdout.write(f"外勤在岗（就近派遣）：{base}/duty/   （labour 等部门账号登录）")
         self.stdout.write(f"接口文档：{base}/api/docs/")
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for login, who in DEMO_LOGINS.items():
