@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "services.intake",
     "services.routing",
     "services.notify",
+    "services.governance",
     "frontend",
     "demo",
     "ops",

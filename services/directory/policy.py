@@ -53,6 +53,8 @@ class Capability(StrEnum):
     ALERTED_FOR_ALL = "alerted_for_all"  # 督办预警 of every overdue case
     ALERTED_AS_HEAD = "alerted_as_head"  # 督办预警 of their department's, when 部门负责人
     WORKS_IN_DEPARTMENTS = "works_in_departments"  # belongs to departments; may head them
+    ENTER_INDEX_VALUES = "enter_index_values"  # 治理指数的人工填报 (institution checks …)
+    RECOMPUTE_INDEX = "recompute_index"  # 重新计算 a closed month's governance index
 
 
 C = Capability
@@ -67,6 +69,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.DECIDE_EXTENSIONS,
             C.WATCH_DASHBOARD,
             C.READ_STATISTICS,
+            C.ENTER_INDEX_VALUES,
+            C.RECOMPUTE_INDEX,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -82,6 +86,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.WATCH_DASHBOARD,
             C.READ_STATISTICS,
             C.ALERTED_FOR_ALL,
+            C.ENTER_INDEX_VALUES,
+            C.RECOMPUTE_INDEX,
         }
     ),
     Role.DEPARTMENT: frozenset(
@@ -244,7 +250,7 @@ EDIT = frozenset({"view", "add", "change", "delete"})
 
 # The business apps staff may ever see; everything else (auth, tasks, axes …) is the
 # platform operator's (superuser) alone.
-STAFF_APPS = ("directory", "intake", "routing", "notify")
+STAFF_APPS = ("directory", "intake", "routing", "notify", "governance")
 
 # Records written by the system: never edited by hand, by any role.
 READ_ONLY_MODELS = frozenset(
@@ -255,6 +261,8 @@ READ_ONLY_MODELS = frozenset(
         "notify.message",
         "notify.survey",
         "notify.inboundmessage",
+        "governance.monthlyresult",
+        "governance.recomputation",
     }
 )
 
@@ -269,6 +277,7 @@ MODEL_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         "intake.*": EDIT,
         "routing.*": EDIT,
         "notify.*": EDIT,
+        "governance.*": EDIT,
     },
     Role.DISPATCHER: {
         "directory.region": VIEW,
@@ -277,6 +286,9 @@ MODEL_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         "intake.*": VIEW,
         "routing.*": VIEW,
         "notify.*": VIEW,
+        "governance.*": VIEW,
+        # The command room (社会治理中心) enters the monthly checks the case data cannot know.
+        "governance.enteredvalue": EDIT,
     },
     Role.DEPARTMENT: {
         "intake.case": VIEW,
