@@ -133,7 +133,9 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "satisfied_share",
             _("满意率"),
-            _("本月结案并有评价的案件中评价为满意（非常满意、满意、基本满意）的占比"),
+            _(
+                "本月市民的满意度评价中满意（非常满意、满意、基本满意）的占比；不满意而重办的评价也计入"
+            ),
             "higher",
             "%",
             lambda f, t: _share(f.case(t, "satisfied"), f.case(t, "rated")),

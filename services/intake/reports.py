@@ -256,6 +256,7 @@ def monthly_case_figures(
 
 
 ACTIVITY_EVENTS = {"resolve": "resolutions", "reopen": "reopened", "escalate": "escalations"}
+SURVEY_ACTIONS = ("close", "reopen", "escalate")  # what a citizen's survey answer records
 
 
 def township_month_activity(
@@ -264,7 +265,8 @@ def township_month_activity(
     """Per township id (None: no region), what happened to the tenant's cases in [start, end):
     received (受理), of those flagged as possible duplicates (疑似重复), resolutions (办结,
     each 办结 counts, a reopened case's second one too), reopened (重办), escalations (督办),
-    and of the cases closed in the range those rated and satisfied (the scale's is_satisfied).
+    and the citizens' survey answers given in the range: rated, and of them satisfied (the
+    scale's is_satisfied).
     The governance index's measures read this; counts only, grouped in the database."""
     figures: dict[int | None, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(
@@ -298,15 +300,20 @@ def township_month_activity(
         )
         for path, action, n in events:
             figures[directory.township_of(path or "")][ACTIVITY_EVENTS[action]] += n
-    rated = (
-        _closed_with_rating(tenant_id, start, end)
-        .values_list("region__path")
-        .annotate(n=Count("pk"), satisfied=Count("pk", filter=satisfaction.satisfied_q()))
-    )
-    for path, n, satisfied in rated:
-        row = figures[directory.township_of(path or "")]
-        row["rated"] += n
-        row["satisfied"] += satisfied
+    with scopes_disabled():
+        # Every survey answer of the month (its rating is on the timeline row it made: 结案,
+        # 重办 or 督办), so a dissatisfied answer that reopened the case counts too.
+        answers = CaseEvent.objects.filter(
+            case__tenant_id=tenant_id,
+            action__in=SURVEY_ACTIONS,
+            at__gte=start,
+            at__lt=end,
+            note_params__has_key="rating",
+        ).values_list("case__region__path", "note_params")
+        for path, params in answers:
+            row = figures[directory.township_of(path or "")]
+            row["rated"] += 1
+            row["satisfied"] += satisfaction.is_satisfied(int(params["rating"]))
     return dict(figures)
 
 
