@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from services import satisfaction
 from services.directory import api as directory
 from services.governance import api as governance
 from services.intake import api as intake
@@ -126,6 +127,7 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
         "month_value": f"{year:04d}-{month:02d}",
         "previous_month": f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}",
         "tenant": directory.get_tenant(staff.tenant_id),
+        "satisfied_meaning": satisfaction.satisfied_meaning(),
     }
     return render(request, "frontend/dashboard_report.html", context)
 
