@@ -72,14 +72,18 @@ def metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def monthly_stats(tenant_id: int, year: int, month: int) -> dict[str, Any]:
-    start, end = month_bounds(year, month)
+def _assigned_in(tenant_id: int, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """The assignments made in [start, end), as FIELDS."""
     with scopes_disabled():
-        rows = list(
+        return list(
             CaseDeadline.objects.filter(
                 tenant_id=tenant_id, assigned_at__gte=start, assigned_at__lt=end
             ).values(*FIELDS)
         )
+
+
+def monthly_stats(tenant_id: int, year: int, month: int) -> dict[str, Any]:
+    rows = _assigned_in(tenant_id, *month_bounds(year, month))
     by_department: dict[int, list] = defaultdict(list)
     by_township: dict[int | None, list] = defaultdict(list)
     names: dict[int, str] = {}
@@ -123,12 +127,8 @@ def township_figures(tenant_id: int, year: int, month: int) -> dict[int | None, 
     month's overdue share from changing as later days pass.
     """
     start, end = month_bounds(year, month)
+    rows = _assigned_in(tenant_id, start, end)
     with scopes_disabled():
-        rows = list(
-            CaseDeadline.objects.filter(
-                tenant_id=tenant_id, assigned_at__gte=start, assigned_at__lt=end
-            ).values(*FIELDS)
-        )
         due = list(
             CaseDeadline.objects.filter(
                 # Only deadlines already passed: the rest of an open month is not yet late.
