@@ -121,6 +121,7 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
         "index": index,
         "index_header": _index_header(index),
         "may_recompute": index.frozen and staff.can(directory.Capability.RECOMPUTE_INDEX),
+        "may_enter": staff.can(directory.Capability.ENTER_INDEX_VALUES),
         "columns": [label for _key, label in data.REPORT_COLUMNS],
         "townships": data.report_table(report["townships"]),
         "departments": data.report_table(report["departments"]),
@@ -166,6 +167,55 @@ def recompute_index(request: HttpRequest, staff: directory.StaffInfo) -> HttpRes
     else:
         messages.success(request, _("已重新计算并记录。"))
     return redirect(f"{reverse('frontend:dashboard-report')}?month={year:04d}-{month:02d}")
+
+
+@command_room
+def index_entries(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
+    """月度填报: the month's staff-entered indicators for every township, on one sheet."""
+    if not staff.can(directory.Capability.ENTER_INDEX_VALUES):
+        return HttpResponse(status=403)
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    try:
+        year, month = _month(request)
+        sheet = governance.entry_sheet(staff.tenant_id, year, month)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = governance.save_entry_sheet(staff, year, month, request.POST)
+        if not errors:
+            messages.success(request, _("已保存。"))
+            return redirect(f"{reverse('frontend:index-entries')}?month={year:04d}-{month:02d}")
+    rows = [
+        (
+            name,
+            [
+                (
+                    field := governance.entry_field_name(column.code, town),
+                    request.POST.get(field, "") if errors else _number(value),
+                    errors.get(field, ""),
+                )
+                for column, value in zip(sheet.columns, values, strict=True)
+            ],
+        )
+        for town, name, values in sheet.rows
+    ]
+    context = {
+        "sheet": sheet,
+        "rows": rows,
+        "closed": governance.is_closed(year, month),
+        "month_value": f"{year:04d}-{month:02d}",
+        "tenant": directory.get_tenant(staff.tenant_id),
+    }
+    return render(request, "frontend/index_entries.html", context, status=400 if errors else 200)
+
+
+def _number(value: float | None) -> str:
+    """A stored value as typed: 3 rather than 3.0."""
+    if value is None:
+        return ""
+    return str(int(value)) if value == int(value) else str(value)
 
 
 @require_GET

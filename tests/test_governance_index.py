@@ -352,3 +352,36 @@ def test_the_command_room_enters_monthly_checks_in_the_admin(october, client):
     assert entered.value == 5 and entered.entered_by.username == "dispatcher"
     assert client.get(reverse("admin:governance_indicator_changelist")).status_code == 200
     assert client.post(reverse("admin:governance_indicator_add"), {}).status_code == 403
+
+
+def test_the_command_room_fills_the_month_in_on_one_sheet(october, client):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    sheet_url = reverse("frontend:index-entries")
+    with scopes_disabled():
+        from services.directory import api as directory
+
+        towns = {name: pk for pk, name in directory.townships(october.pk).items()}
+    client.force_login(users.get(username="labour"))
+    assert client.get(sheet_url).status_code == 403
+    client.force_login(users.get(username="dispatcher"))
+    with at(2026, 11, 20, 9, 0):
+        page = client.get(sheet_url, {"month": "2026-11"}).content.decode()
+        assert "联席会议召开次数" in page and "矛盾纠纷化解率" in page and "网格员到岗率" in page
+        field = governance.entry_field_name("joint_meetings", towns["石塘镇"])
+        other = governance.entry_field_name("disputes_settled", towns["新河镇"])
+        bad = client.post(sheet_url, {"month": "2026-11", field: "两次", other: "91"})
+        assert bad.status_code == 400 and "请输入数字" in bad.content.decode()
+        with scopes_disabled():
+            from services.governance.models import EnteredValue
+
+            assert not EnteredValue.objects.filter(year=2026, month=11).exists()
+        saved = client.post(sheet_url, {"month": "2026-11", field: "2", other: "91.5"})
+        assert saved.status_code == 302
+        raw = results.compute(october.pk, 2026, 11)["raw"]
+    assert raw["joint_meetings"][str(towns["石塘镇"])] == 2.0
+    assert raw["disputes_settled"][str(towns["新河镇"])] == 91.5
+    with scopes_disabled():
+        entered = EnteredValue.objects.get(year=2026, month=11, township_id=towns["石塘镇"])
+    assert entered.entered_by.username == "dispatcher"

@@ -12,26 +12,47 @@ from django_scopes import scopes_disabled
 
 from services.directory import api as directory
 
-from . import indicator_sets, results, texts
+from . import entries, indicator_sets, results, texts
 from .measures import MEASURES
 from .models import EnteredValue, Indicator
 
 __all__ = [
     "MEASURES",
+    "EntrySheet",
     "IndexReport",
     "TownshipStanding",
     "default_indicator_set",
     "enter_value",
+    "entry_field_name",
+    "entry_sheet",
     "export_indicator_set",
     "freeze_month",
     "index_report",
     "is_closed",
     "load_indicator_set",
     "recompute",
+    "save_entry_sheet",
     "township_index",
 ]
 
 is_closed = results.is_closed
+EntrySheet = entries.EntrySheet
+entry_field_name = entries.field_name
+
+
+def entry_sheet(tenant_id: int, year: int, month: int) -> EntrySheet:
+    """The month's 月度填报 sheet: every staff-entered indicator × every township."""
+    return entries.entry_sheet(tenant_id, year, month)
+
+
+def save_entry_sheet(
+    staff: directory.StaffInfo, year: int, month: int, posted: dict[str, str]
+) -> dict[str, str]:
+    """Stores a posted sheet for the staff member's tenant; errors by field (nothing stored
+    then). PermissionDenied without the capability to enter index values."""
+    if not staff.can(directory.Capability.ENTER_INDEX_VALUES):
+        raise PermissionDenied
+    return entries.save_entry_sheet(staff.tenant_id, year, month, posted, by_user_id=staff.user_id)
 
 
 def township_index(tenant_id: int, year: int, month: int) -> dict[int, float]:
