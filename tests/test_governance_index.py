@@ -8,6 +8,7 @@ past their deadline, and one is rated 非常不满意 (reopened). The staff-ente
 """
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
@@ -352,6 +353,9 @@ def test_the_command_room_enters_monthly_checks_in_the_admin(october, client):
     assert entered.value == 5 and entered.entered_by.username == "dispatcher"
     assert client.get(reverse("admin:governance_indicator_changelist")).status_code == 200
     assert client.post(reverse("admin:governance_indicator_add"), {}).status_code == 403
+    client.force_login(users.get(username="admin"))  # the tenant administrator tunes weights
+    listing = client.get(reverse("admin:governance_indicator_changelist")).content.decode()
+    assert 'name="form-0-weight"' in listing and "联席会议召开次数" in listing
 
 
 def test_the_command_room_fills_the_month_in_on_one_sheet(october, client):
@@ -385,3 +389,53 @@ def test_the_command_room_fills_the_month_in_on_one_sheet(october, client):
     with scopes_disabled():
         entered = EnteredValue.objects.get(year=2026, month=11, township_id=towns["石塘镇"])
     assert entered.entered_by.username == "dispatcher"
+
+
+def test_an_indicator_set_round_trips_and_a_bad_one_loads_nothing(db):
+    from django.core.exceptions import ValidationError
+    from django.core.management import call_command
+
+    from services.directory import api as directory
+
+    tenant = directory.create_tenant("丙县", "county-c")
+    default = governance.default_indicator_set()
+    assert governance.load_indicator_set(tenant.pk, default) == 24
+    exported = governance.export_indicator_set(tenant.pk)
+    assert [d["name"] for d in exported["dimensions"]] == ["制度建设", "治理能力", "治理效能"]
+    assert governance.load_indicator_set(tenant.pk, exported) == 24  # idempotent
+    assert governance.export_indicator_set(tenant.pk) == exported
+
+    broken = {
+        "dimensions": [
+            {
+                "code": "new_dimension",
+                "name": "新维度",
+                "sub_indexes": [
+                    {
+                        "code": "new_sub",
+                        "name": "新分指数",
+                        "indicators": [{"code": "no_source", "name": "没有来源"}],
+                    }
+                ],
+            }
+        ]
+    }
+    with pytest.raises(ValidationError):
+        governance.load_indicator_set(tenant.pk, broken)
+    with scopes_disabled():
+        assert not Indicator.objects.filter(tenant=tenant, code="new_dimension").exists()
+    # A county trims the set: --prune removes what its file leaves out.
+    only_capacity = {"dimensions": [exported["dimensions"][1]]}
+    import json
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as file:
+        json.dump(only_capacity, file, ensure_ascii=False)
+        file.flush()
+        call_command("load_indicator_set", "county-c", file.name, "--prune", stdout=io.StringIO())
+    with scopes_disabled():
+        assert set(
+            Indicator.objects.filter(tenant=tenant, level="dimension").values_list(
+                "name", flat=True
+            )
+        ) == {"治理能力"}
