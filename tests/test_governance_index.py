@@ -203,6 +203,18 @@ def test_the_demo_index_ranks_and_explains_october(october):
     assert index_of == {row.township_id: row.index for row in report.rows}
     assert all(0 <= value <= 100 for value in index_of.values())
 
+    # Another county with the same indicator set sees its own townships only, and no cases.
+    from services.directory import api as directory
+
+    other = directory.create_tenant("丙县", "county-c")
+    own = directory.create_region(other, "丙县北镇", directory.RegionLevel.TOWNSHIP)
+    governance.load_indicator_set(other.pk, governance.default_indicator_set())
+    with at(2026, 11, 2, 9, 0):
+        theirs = governance.index_report(other.pk, 2026, 10)
+    assert [row.name for row in theirs.rows] == ["丙县北镇"]
+    assert theirs.rows[0].index is None and governance.township_index(other.pk, 2026, 10) == {}
+    assert own.pk not in index_of
+
 
 def test_changing_a_weight_changes_the_ranking_after_a_recorded_recompute(october, client):
     with at(2026, 11, 2, 9, 0):
