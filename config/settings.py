@@ -39,6 +39,9 @@ if not SECRET_KEY:
 # Key of the phone-number hashes every lookup by phone uses (services/privacy.py). Empty:
 # derived from SECRET_KEY. Changing either makes stored hashes stale: run rehash_phones.
 PHONE_HASH_KEY = os.environ.get("PHONE_HASH_KEY", "")
+# Key of the API keys' hashes (services/apikeys/keys.py). Empty: derived from SECRET_KEY, so
+# changing SECRET_KEY without setting this invalidates every issued API key.
+API_KEY_HASH_KEY = os.environ.get("API_KEY_HASH_KEY", "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -72,6 +75,8 @@ INSTALLED_APPS = [
     "services.intake",
     "services.routing",
     "services.notify",
+    "services.apikeys",
+    "services.open311",
     "services.governance",
     "frontend",
     "demo",
@@ -352,7 +357,11 @@ INTAKE_PHOTO_TOTAL_MAX_PIXELS = int(
 INTAKE_PHOTO_DECODES_PER_PROCESS = int(os.environ.get("INTAKE_PHOTO_DECODES_PER_PROCESS", "1"))
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A partner system's API key first (its 401 carries WWW-Authenticate), then a staff session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "services.apikeys.api.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON through services/json_bodies.py: a body it cannot read is a clear 400, never a 500.

@@ -119,8 +119,8 @@ def test_staff_read_only_their_own_tenants_cases(client, demo, other_tenant, use
     mine = _submit(client, entry_token(demo.pk, "欠薪"), **wage_arrears_form())
     theirs = _submit(client, other_tenant.entry_token, **CAMPUS)
 
-    assert client.get("/api/v1/cases/").status_code == 403, "anonymous: no reading"
-    assert client.get(f"/api/v1/cases/{mine}/").status_code == 403
+    assert client.get("/api/v1/cases/").status_code == 401, "anonymous: no reading"
+    assert client.get(f"/api/v1/cases/{mine}/").status_code == 401
 
     client.force_login(user_named("dispatcher"))
     listing = client.get("/api/v1/cases/").json()

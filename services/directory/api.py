@@ -10,6 +10,8 @@ from . import policy
 from .models import Department, Region, Staff, Tenant
 from .policy import Capability, CaseFacts, Role
 from .services import create_region, create_staff
+from .staff import StaffInfo, staff_info
+from .two_factor import session_verified
 
 RegionLevel = Region.Level
 
@@ -36,6 +38,7 @@ __all__ = [
     "staff_info",
     "staff_region_id",
     "staff_to_alert",
+    "staff_users",
     "tenant_by_slug",
     "tenant_by_sms_number",
     "tenants_with_retention",
@@ -43,40 +46,6 @@ __all__ = [
     "township_populations",
     "townships",
 ]
-
-
-@dataclass(frozen=True)
-class StaffInfo:
-    """What the other services need to know about a logged-in user."""
-
-    user_id: int
-    tenant_id: int
-    role: str
-    department_ids: frozenset[int]
-    is_department_head: bool
-    region_id: int | None = None  # a reception desk's township
-
-    def can(self, capability: Capability) -> bool:
-        """Whether their role holds `capability` (see policy.py)."""
-        return policy.can(self, capability)
-
-
-def staff_info(user) -> StaffInfo | None:
-    """The user's role in their tenant, or None for anonymous users and platform operators."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    with scopes_disabled():
-        staff = Staff.objects.filter(user_id=user.pk).prefetch_related("departments").first()
-        if staff is None:
-            return None
-        return StaffInfo(
-            user_id=user.pk,
-            tenant_id=staff.tenant_id,
-            role=staff.role,
-            department_ids=frozenset(d.pk for d in staff.departments.all()),
-            is_department_head=staff.is_department_head,
-            region_id=staff.region_id,
-        )
 
 
 @dataclass(frozen=True)
@@ -111,6 +80,18 @@ def staff_to_alert(tenant_id: int, department_id: int | None) -> list[StaffConta
         ]
 
 
+def staff_users(tenant_id: int):
+    """The tenant's active staff as users (e.g. whom an API key may act as), by username."""
+    from django.contrib.auth import get_user_model
+
+    with scopes_disabled():
+        return (
+            get_user_model()
+            .objects.filter(is_active=True, staff__tenant_id=tenant_id)
+            .order_by("username")
+        )
+
+
 def get_tenant(tenant_id: int) -> Tenant:
     return Tenant.objects.get(pk=tenant_id)
 
@@ -133,8 +114,6 @@ def sms_reaches(tenant_id: int, phone: str) -> bool:
 def passes_two_factor(user, session) -> bool:
     """For connections outside the HTTP middleware (websockets): whether the session has done
     the 两步验证 the user's tenant requires of their role (or none is required)."""
-    from .two_factor import session_verified  # two_factor reads staff_info from here
-
     return session_verified(user, session)
 
 

@@ -53,6 +53,7 @@ class Capability(StrEnum):
     ALERTED_FOR_ALL = "alerted_for_all"  # 督办预警 of every overdue case
     ALERTED_AS_HEAD = "alerted_as_head"  # 督办预警 of their department's, when 部门负责人
     WORKS_IN_DEPARTMENTS = "works_in_departments"  # belongs to departments; may head them
+    MANAGE_API_KEYS = "manage_api_keys"  # 接口密钥 of partner systems (issue, revoke)
     ENTER_INDEX_VALUES = "enter_index_values"  # 治理指数的人工填报 (institution checks …)
     RECOMPUTE_INDEX = "recompute_index"  # 重新计算 a closed month's governance index
 
@@ -69,6 +70,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.DECIDE_EXTENSIONS,
             C.WATCH_DASHBOARD,
             C.READ_STATISTICS,
+            C.MANAGE_API_KEYS,
             C.ENTER_INDEX_VALUES,
             C.RECOMPUTE_INDEX,
         }
@@ -250,7 +252,13 @@ EDIT = frozenset({"view", "add", "change", "delete"})
 
 # The business apps staff may ever see; everything else (auth, tasks, axes …) is the
 # platform operator's (superuser) alone.
-STAFF_APPS = ("directory", "intake", "routing", "notify", "governance")
+STAFF_APPS = ("directory", "intake", "routing", "notify", "apikeys", "governance")
+
+# Models administered by whoever holds a capability, whatever their role: issued and revoked,
+# never deleted (who had access, and when, stays on record).
+CAPABILITY_MODELS: dict[str, tuple[Capability, frozenset[str]]] = {
+    "apikeys.apikey": (C.MANAGE_API_KEYS, frozenset({"view", "add", "change"})),
+}
 
 # Records written by the system: never edited by hand, by any role.
 READ_ONLY_MODELS = frozenset(
@@ -305,6 +313,9 @@ MODEL_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
 
 def model_actions(role: str, label: str) -> frozenset[str]:
     """The admin actions ("view", "add", …) `role` has on model `label` ("intake.case")."""
+    if label in CAPABILITY_MODELS:
+        capability, actions = CAPABILITY_MODELS[label]
+        return actions if capability in CAPABILITIES.get(role, frozenset()) else frozenset()
     table = MODEL_ACTIONS.get(role, {})
     app_label = label.split(".", 1)[0]
     if app_label not in STAFF_APPS:

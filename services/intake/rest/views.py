@@ -13,11 +13,12 @@ from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from services.apikeys.api import CASES_READ, CASES_SUBMIT, HasScope
 from services.directory import api as directory
 from services.identifiers.tracking_numbers import normalise_tracking_number
 
@@ -180,9 +181,12 @@ class CaseListView(generics.ListAPIView):
     """Cases the logged-in member of staff may read (their tenant's, or their departments')."""
 
     serializer_class = CaseListSerializer
-    permission_classes = [IsAuthenticated]
     pagination_class = NewestFirst
     parser_classes = PARSERS
+
+    def get_permissions(self):
+        # An API key needs the scope of what it does: reading, or submitting for a citizen.
+        return [HasScope(CASES_SUBMIT if self.request.method == "POST" else CASES_READ)]
 
     def get_queryset(self):
         cases = access.readable_cases(self.request.user)
@@ -246,7 +250,7 @@ class CaseDetailView(generics.RetrieveAPIView):
     """One case with its full timeline and photos, by tracking number."""
 
     serializer_class = CaseDetailSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [HasScope(CASES_READ)]
     lookup_field = "tracking_number"
 
     def get_queryset(self):
