@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "services.notify",
     "services.apikeys",
     "services.open311",
+    "services.governance",
     "frontend",
     "demo",
     "ops",

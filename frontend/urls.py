@@ -25,6 +25,8 @@ urlpatterns = [
     path("dashboard/panels/", dashboard.dashboard_panels, name="dashboard-panels"),
     path("dashboard/live.json", dashboard.dashboard_live, name="dashboard-live"),
     path("dashboard/report/", dashboard.monthly_report, name="dashboard-report"),
+    path("dashboard/report/entries/", dashboard.index_entries, name="index-entries"),
+    path("dashboard/report/recompute/", dashboard.recompute_index, name="dashboard-recompute"),
     path(
         "dashboard/report.<str:fmt>",
         dashboard.monthly_report_file,

@@ -53,7 +53,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ("name", "level", "parent")
+    list_display = ("name", "level", "parent", "population")
     list_filter = ("level",)
     search_fields = ("name",)
     ordering = ("path",)

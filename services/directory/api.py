@@ -55,6 +55,7 @@ __all__ = [
     "record_position",
     "region_choices",
     "set_on_duty",
+    "set_population",
     "sms_reaches",
     "staff_info",
     "staff_name",
@@ -65,6 +66,7 @@ __all__ = [
     "tenant_by_sms_number",
     "tenants_with_retention",
     "township_of",
+    "township_populations",
     "townships",
 ]
 
@@ -205,6 +207,22 @@ def townships(tenant_id: int) -> dict[int, str]:
             .order_by("pk")
             .values_list("pk", "name")
         )
+
+
+def township_populations(tenant_id: int) -> dict[int, int | None]:
+    """The tenant's townships (镇街), id → residents (常住人口; None where not entered)."""
+    with scopes_disabled():
+        return dict(
+            Region.objects.filter(tenant_id=tenant_id, level=RegionLevel.TOWNSHIP)
+            .order_by("pk")
+            .values_list("pk", "population")
+        )
+
+
+def set_population(tenant_id: int, region_id: int, population: int | None) -> None:
+    """Records a region's residents (the demo loader and imports; staff use the admin)."""
+    with scopes_disabled():
+        Region.objects.filter(tenant_id=tenant_id, pk=region_id).update(population=population)
 
 
 def township_of(region_path: str) -> int | None:

@@ -82,6 +82,10 @@ class Region(models.Model):
     )
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    # Residents (常住人口): the governance index counts cases per 10,000 of them.
+    population = models.PositiveIntegerField(
+        _("常住人口"), null=True, blank=True, help_text=_("用于治理指数的“每万人受理量”等指标")
+    )
     # Materialised path of ids ("/3/17/42/") so a subtree is one indexed prefix query.
     path = models.CharField(max_length=255, editable=False, db_index=True)
 

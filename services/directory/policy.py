@@ -56,6 +56,8 @@ class Capability(StrEnum):
     WORKS_IN_DEPARTMENTS = "works_in_departments"  # belongs to departments; may head them
     MANAGE_API_KEYS = "manage_api_keys"  # 接口密钥 of partner systems (issue, revoke)
     SHARE_POSITION = "share_position"  # 外勤定位: may go on duty for nearest-officer dispatch
+    ENTER_INDEX_VALUES = "enter_index_values"  # 治理指数的人工填报 (institution checks …)
+    RECOMPUTE_INDEX = "recompute_index"  # 重新计算 a closed month's governance index
 
 
 C = Capability
@@ -71,6 +73,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.WATCH_DASHBOARD,
             C.READ_STATISTICS,
             C.MANAGE_API_KEYS,
+            C.ENTER_INDEX_VALUES,
+            C.RECOMPUTE_INDEX,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -87,6 +91,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.WATCH_DASHBOARD,
             C.READ_STATISTICS,
             C.ALERTED_FOR_ALL,
+            C.ENTER_INDEX_VALUES,
+            C.RECOMPUTE_INDEX,
         }
     ),
     Role.DEPARTMENT: frozenset(
@@ -267,7 +273,7 @@ EDIT = frozenset({"view", "add", "change", "delete"})
 
 # The business apps staff may ever see; everything else (auth, tasks, axes …) is the
 # platform operator's (superuser) alone.
-STAFF_APPS = ("directory", "intake", "routing", "notify", "apikeys")
+STAFF_APPS = ("directory", "intake", "routing", "notify", "apikeys", "governance")
 
 # Models administered by whoever holds a capability, whatever their role: issued and revoked,
 # never deleted (who had access, and when, stays on record).
@@ -285,6 +291,8 @@ READ_ONLY_MODELS = frozenset(
         "notify.message",
         "notify.survey",
         "notify.inboundmessage",
+        "governance.monthlyresult",
+        "governance.recomputation",
     }
 )
 
@@ -299,6 +307,7 @@ MODEL_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         "intake.*": EDIT,
         "routing.*": EDIT,
         "notify.*": EDIT,
+        "governance.*": EDIT,
     },
     Role.DISPATCHER: {
         "directory.region": VIEW,
@@ -308,6 +317,9 @@ MODEL_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         "intake.*": VIEW,
         "routing.*": VIEW,
         "notify.*": VIEW,
+        "governance.*": VIEW,
+        # The command room (社会治理中心) enters the monthly checks the case data cannot know.
+        "governance.enteredvalue": EDIT,
     },
     Role.DEPARTMENT: {
         "intake.case": VIEW,

@@ -36,6 +36,7 @@ from .reports import (  # the command room's and the monthly report's reads (报
     monthly_case_figures,
     open_case_count,
     satisfaction_by_township,
+    township_month_activity,
 )
 from .result_files import file_response
 from .services import (
@@ -115,6 +116,7 @@ __all__ = [
     "submit_for_staff",
     "submit_via_entry_point",
     "take_transition",
+    "township_month_activity",
     "without_honeypot",
 ]
 

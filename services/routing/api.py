@@ -31,6 +31,7 @@ __all__ = [
     "monthly_stats",
     "request_extension",
     "set_calendar_days",
+    "township_figures",
 ]
 
 COLOURS = deadlines.COLOURS  # ("green", "yellow", "red")
@@ -54,6 +55,14 @@ def monthly_stats(tenant_id: int, year: int, month: int) -> dict[str, Any]:
     received, signed_on_time, resolved, resolved_on_time, returned, avg_handling_hours and
     p90_handling_hours (None when nothing was resolved)."""
     return stats.monthly_stats(tenant_id, year, month)
+
+
+def township_figures(tenant_id: int, year: int, month: int) -> dict[int | None, dict[str, Any]]:
+    """Per township id, the month's deadline figures for the governance index (治理指数):
+    assigned, signed_on_time, resolved, resolved_on_time, returned, median_sign_for_hours,
+    median_handling_hours (of the month's assignments), due and overdue (of the resolve
+    deadlines falling due in the month). See stats.township_figures."""
+    return stats.township_figures(tenant_id, year, month)
 
 
 @transaction.atomic
