@@ -22,6 +22,7 @@ from services.intake import api as intake
 from services.notify import api as notify
 
 from . import dashboard_data as data
+from . import dashboard_map
 from .dashboard_live import layer_is_in_memory, may_watch
 
 # Seconds between the page's catch-up polls: often when pushes cannot reach this process.
@@ -61,9 +62,29 @@ def dashboard(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
         "poll_seconds": POLL_SECONDS_IN_MEMORY if layer_is_in_memory() else POLL_SECONDS_WITH_PUSH,
         "charts": data.chart_svgs(staff.tenant_id),
         "alerts": notify.unread_notifications(staff.user_id)[:ALERTS_SHOWN],
+        "map": _live_map(request, staff),
         **data.panels(staff.tenant_id),
     }
     return render(request, "frontend/dashboard.html", context)
+
+
+def _live_map(request: HttpRequest, staff: directory.StaffInfo) -> dict:
+    """The command room's map: this month, the measure the screen chose (?map=)."""
+    today = timezone.localdate()
+    return dashboard_map.county_map(
+        staff.tenant_id,
+        dashboard_map.measure_choice(request.GET.get("map")),
+        today.year,
+        today.month,
+        with_points=dashboard_map.may_see_points(staff),
+    )
+
+
+@require_GET
+@command_room
+def dashboard_map_fragment(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
+    """The map alone, re-fetched with the panels when cases arrive or change."""
+    return render(request, "frontend/dashboard_map.html", {"map": _live_map(request, staff)})
 
 
 @require_GET
@@ -111,7 +132,18 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
             {"error": str(exc), "month_value": request.GET.get("month", "")},
             status=400,
         )
+    measure = dashboard_map.measure_choice(
+        request.GET.get("map"), dashboard_map.REPORT_DEFAULT_MEASURE
+    )
     context = {
+        "map": dashboard_map.county_map(
+            staff.tenant_id,
+            measure,
+            year,
+            month,
+            with_points=dashboard_map.may_see_points(staff),
+            month_points=True,
+        ),
         "report": report,
         "columns": [label for _key, label in data.REPORT_COLUMNS],
         "townships": data.report_table(report["townships"]),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("desk/logout/", LogoutView.as_view(next_page="frontend:desk"), name="desk-logout"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/panels/", dashboard.dashboard_panels, name="dashboard-panels"),
+    path("dashboard/map/", dashboard.dashboard_map_fragment, name="dashboard-map"),
     path("dashboard/live.json", dashboard.dashboard_live, name="dashboard-live"),
     path("dashboard/report/", dashboard.monthly_report, name="dashboard-report"),
     path(

@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django_scopes import scopes_disabled
 
 from services.identifiers.phones import is_domestic, normalised_or_empty
 
-from . import policy
+from . import boundaries, policy
+from .boundaries import LoadedBoundaries, TownshipShape
 from .models import Department, Region, Staff, Tenant
 from .policy import Capability, CaseFacts, Role
 from .services import create_region, create_staff
@@ -14,12 +16,15 @@ from .services import create_region, create_staff
 RegionLevel = Region.Level
 
 __all__ = [
+    "BoundaryInvalid",
     "Capability",
     "CaseFacts",
+    "LoadedBoundaries",
     "RegionLevel",
     "Role",
     "StaffContact",
     "StaffInfo",
+    "TownshipShape",
     "create_department",
     "create_region",
     "create_staff",
@@ -29,6 +34,7 @@ __all__ = [
     "get_department",
     "get_region",
     "get_tenant",
+    "load_township_boundaries",
     "policy",
     "region_choices",
     "sms_reaches",
@@ -38,6 +44,7 @@ __all__ = [
     "tenant_by_slug",
     "tenant_by_sms_number",
     "tenants_with_retention",
+    "township_boundaries",
     "township_of",
     "townships",
 ]
@@ -217,3 +224,18 @@ def department_names(tenant_id: int) -> dict[int, str]:
         return dict(
             Department.objects.filter(tenant_id=tenant_id).order_by("pk").values_list("pk", "name")
         )
+
+
+# An upload that cannot be stored whole; its `messages` say what to fix, in Chinese.
+BoundaryInvalid = ValidationError
+
+
+def load_township_boundaries(tenant_id: int, raw: bytes, source: str = "") -> LoadedBoundaries:
+    """镇街边界: stores the townships' outlines from a GeoJSON FeatureCollection (features
+    matched by 区划代码 or name). BoundaryInvalid listing every problem, nothing stored."""
+    return boundaries.load(tenant_id, raw, source)
+
+
+def township_boundaries(tenant_id: int) -> list[TownshipShape]:
+    """The tenant's uploaded township outlines (WGS-84 MultiPolygons), for the map."""
+    return boundaries.shapes(tenant_id)

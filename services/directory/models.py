@@ -81,6 +81,12 @@ class Region(models.Model):
         verbose_name=_("上级"),
     )
     name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(
+        _("区划代码"),
+        max_length=20,
+        blank=True,
+        help_text=_("统计用区划代码，如 331081101；上传镇街边界时可按代码匹配"),
+    )
     level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
     # Materialised path of ids ("/3/17/42/") so a subtree is one indexed prefix query.
     path = models.CharField(max_length=255, editable=False, db_index=True)
@@ -93,6 +99,35 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RegionBoundary(models.Model):
+    """A township's outline (镇街边界) for the map, as the tenant uploaded it (GeoJSON, WGS-84).
+
+    Stored as a GeoJSON MultiPolygon in a JSON column with its bounding box: the map draws a
+    few dozen townships and never queries by shape, so PostGIS would add an extension to every
+    deployment for nothing (boundaries.py checks the shape once, on upload)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, verbose_name=_("平台"))
+    region = models.OneToOneField(
+        Region, on_delete=models.CASCADE, related_name="boundary", verbose_name=_("镇街")
+    )
+    geometry = models.JSONField(_("边界"))
+    min_latitude = models.FloatField()
+    max_latitude = models.FloatField()
+    min_longitude = models.FloatField()
+    max_longitude = models.FloatField()
+    source = models.CharField(_("来源文件"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("镇街边界")
+        verbose_name_plural = _("镇街边界")
+
+    def __str__(self) -> str:
+        return str(self.region)
 
 
 class Department(models.Model):

@@ -18,13 +18,16 @@ from .models import Case, EntryPoint, EntryPointScan, ResultFile, Scenario
 from .qr import entry_point_url, qr_png, qr_svg
 from .reports import (  # the command room's and the monthly report's reads (报表)
     CaseCard,
+    CasePoint,
     case_cards,
+    case_points,
     counts_since,
     daily_counts_by_scenario,
     latest_case_id,
     mask_phone,
     monthly_case_figures,
     open_case_count,
+    open_cases_by_township,
     satisfaction_by_township,
 )
 from .result_files import file_response
@@ -46,6 +49,7 @@ __all__ = [
     "HONEYPOT_FIELD",
     "CaseCard",
     "CaseConflict",
+    "CasePoint",
     "CaseSnapshot",
     "CaseState",
     "EntryPointView",
@@ -60,6 +64,7 @@ __all__ = [
     "case_by_access_key",
     "case_cards",
     "case_counts",
+    "case_points",
     "cases_by_phone",
     "cases_by_tracking_and_phone",
     "caught_by_honeypot",
@@ -82,6 +87,7 @@ __all__ = [
     "mask_phone",
     "monthly_case_figures",
     "open_case_count",
+    "open_cases_by_township",
     "public_result_files",
     "public_timeline",
     "register_scan",

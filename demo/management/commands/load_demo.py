@@ -10,6 +10,8 @@ from services.directory import api as directory
 from services.intake import api as intake
 from services.routing import api as routing
 
+from ...map_demo import load_map_demo
+
 DEMO_SLUG = "wenling-demo"
 DEMO_PASSWORD = "gongzhi-demo"  # noqa: S105  (a local demo login, printed on purpose)
 
@@ -102,7 +104,7 @@ class Command(BaseCommand):
                 departments=[departments[code]],
                 full_name=DEMO_LOGINS[code],
             )
-        directory.create_staff(
+        desk = directory.create_staff(
             tenant,
             "xinhe_desk",
             DEMO_PASSWORD,
@@ -110,6 +112,8 @@ class Command(BaseCommand):
             full_name=DEMO_LOGINS["xinhe_desk"],
             region=townships["新河镇"],
         )
+        # Synthetic township outlines and a few located cases, so the map shows something.
+        load_map_demo(tenant, desk.user)
         return tenant
 
     def load_routing(self, tenant, labour, xinhe_social) -> None:

@@ -1,0 +1,360 @@
+"""The county map (数字驾驶舱地图) on the command-room screen and the monthly report.
+
+Drawn on the server as inline SVG, like the charts: no map library, no tiles from the internet,
+nothing the page's Content-Security-Policy has to allow, and it works on an offline government
+network. Townships are the outlines the tenant uploaded (directory: 镇街边界), shaded by a
+measure; cases with coordinates are points, red when their deadline is overdue.
+
+Projection: equirectangular with longitude scaled by cos(latitude) at the map's centre. Over a
+county (about half a degree) its scale error is under 1 %, it needs no projection library, and
+points and outlines go through the same two lines of arithmetic. A province-sized map would
+want a real conformal projection; a county's command room does not.
+
+Measures (what shades the townships) are a small registry: one function of
+(tenant_id, year, month) → {township region id: value}. Adding one is one `register_measure`
+call, e.g. the governance index:
+
+    register_measure("index", _("共治指数"), governance.township_index)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_scopes import scope
+
+from services.directory import api as directory
+from services.intake import api as intake
+from services.routing import api as routing
+
+from .dashboard_data import month_bounds
+
+MeasureFunction = Callable[[int, int, int], dict[int, float]]
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: Any  # lazy translation
+    compute: MeasureFunction
+    unit: Any = ""
+
+
+MEASURES: dict[str, Measure] = {}
+
+
+def register_measure(key: str, label: Any, compute: MeasureFunction, unit: Any = "") -> None:
+    """Makes `compute(tenant_id, year, month) -> {township id: value}` a choice of the map."""
+    MEASURES[key] = Measure(key, label, compute, unit)
+
+
+def open_cases(tenant_id: int, year: int, month: int) -> dict[int, float]:
+    """未办结案件 now, per township (the month does not matter: it is the current state)."""
+    return intake.open_cases_by_township(tenant_id)
+
+
+def overdue_cases(tenant_id: int, year: int, month: int) -> dict[int, float]:
+    """超期案件 now (red deadline: sign-for or resolution late), per township."""
+    with scope(tenant=tenant_id):
+        return intake.open_cases_by_township(tenant_id, ids=routing.case_ids_in_colour("red"))
+
+
+def received_cases(tenant_id: int, year: int, month: int) -> dict[int, float]:
+    """受理量 of the month, per township (routing's monthly statistics)."""
+    stats = routing.monthly_stats(tenant_id, year, month)
+    return {row["region_id"]: row["received"] for row in stats["regions"] if row["region_id"]}
+
+
+register_measure("open", gettext_lazy("未办结案件"), open_cases, gettext_lazy("件"))
+register_measure("overdue", gettext_lazy("超期案件"), overdue_cases, gettext_lazy("件"))
+register_measure("received", gettext_lazy("当月受理量"), received_cases, gettext_lazy("件"))
+
+DEFAULT_MEASURE = "open"
+REPORT_DEFAULT_MEASURE = "received"
+
+
+def measure_choice(key: str | None, default: str = DEFAULT_MEASURE) -> Measure:
+    """The registered measure named `key`, else the default (a stale link still shows a map)."""
+    return MEASURES.get(key or "", MEASURES[default])
+
+
+def may_see_points(staff: directory.StaffInfo | None) -> bool:
+    """Case coordinates are private like phone numbers: until the policy has a capability of
+    its own for them, only readers of the whole tenant's cases see the points."""
+    return directory.policy.can(staff, directory.Capability.READ_ALL_CASES)
+
+
+# --- drawing ------------------------------------------------------------------------------
+
+WIDTH = 800
+MAX_HEIGHT = 900
+PAD = 16
+# Sequential blues, light to dark: value, not good or bad (the index runs the other way).
+SHADES = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+NO_DATA = "#cfd8dc"
+OVERDUE = "#e53935"
+NORMAL = "#ffb300"
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    latitude: float
+    longitude: float
+    label: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Equirectangular, longitude scaled by cos(centre latitude); y grows southwards."""
+
+    west: float
+    north: float
+    kx: float
+    scale: float
+    dx: float
+    dy: float
+
+    def xy(self, longitude: float, latitude: float) -> tuple[float, float]:
+        return (
+            self.dx + (longitude - self.west) * self.kx * self.scale,
+            self.dy + (self.north - latitude) * self.scale,
+        )
+
+
+def fit(south: float, north: float, west: float, east: float) -> tuple[Projection, int]:
+    """The projection drawing this box WIDTH wide, and the height that keeps its shape."""
+    kx = math.cos(math.radians((south + north) / 2))
+    span_x = max((east - west) * kx, 1e-6)
+    span_y = max(north - south, 1e-6)
+    scale = (WIDTH - 2 * PAD) / span_x
+    height = round(span_y * scale + 2 * PAD)
+    dx = PAD
+    if height > MAX_HEIGHT:  # a tall county: fit the height, centre horizontally
+        scale = (MAX_HEIGHT - 2 * PAD) / span_y
+        height = MAX_HEIGHT
+        dx = (WIDTH - span_x * scale) / 2
+    return Projection(west, north, kx, scale, dx, PAD), height
+
+
+def _bounds(shapes: list[directory.TownshipShape]) -> tuple[float, float, float, float]:
+    lons = [p[0] for s in shapes for polygon in s.polygons for ring in polygon for p in ring]
+    lats = [p[1] for s in shapes for polygon in s.polygons for ring in polygon for p in ring]
+    return min(lats), max(lats), min(lons), max(lons)
+
+
+def _path(projection: Projection, polygons: list) -> str:
+    parts = []
+    for polygon in polygons:
+        for ring in polygon:
+            points = [projection.xy(lon, lat) for lon, lat, *_rest in ring]
+            parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in points) + "Z")
+    return "".join(parts)
+
+
+def _label_at(projection: Projection, polygons: list) -> tuple[float, float]:
+    """The area centroid of the largest outer ring (a label inside the township)."""
+    best, best_area = None, -1.0
+    for polygon in polygons:
+        ring = [projection.xy(lon, lat) for lon, lat, *_rest in polygon[0]]
+        area = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+            cross = x0 * y1 - x1 * y0
+            area += cross
+            cx += (x0 + x1) * cross
+            cy += (y0 + y1) * cross
+        if abs(area) > best_area and area:
+            best_area, best = abs(area), (cx / (3 * area), cy / (3 * area))
+    if best is None:
+        xs, ys = zip(*(projection.xy(p[0], p[1]) for p in polygons[0][0]), strict=True)
+        best = (sum(xs) / len(xs), sum(ys) / len(ys))
+    return best
+
+
+@dataclass(frozen=True)
+class Shading:
+    """Five equal classes from 0 (or the lowest value, if negative) to the highest value."""
+
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: list[float]) -> Shading:
+        return cls(min([0.0, *values]), max([0.0, *values]))
+
+    def index(self, value: float) -> int:
+        if self.high <= self.low:
+            return 0
+        return min(len(SHADES) - 1, int((value - self.low) / (self.high - self.low) * len(SHADES)))
+
+    def classes(self) -> list[tuple[str, str]]:
+        """(colour, "from–to") per class, for the legend."""
+        if self.high <= self.low:
+            return [(SHADES[0], _number(self.low))]
+        step = (self.high - self.low) / len(SHADES)
+        return [
+            (colour, f"{_number(self.low + i * step)}–{_number(self.low + (i + 1) * step)}")
+            for i, colour in enumerate(SHADES)
+        ]
+
+
+def render(
+    shapes: list[directory.TownshipShape],
+    values: dict[int, float],
+    points: list[MapPoint],
+    *,
+    title: str,
+) -> SafeString:
+    """The map as inline SVG: every township shaded by its value and labelled with its name
+    and value, then the points. Names pass through format_html (escaped)."""
+    if not shapes:
+        return format_html(
+            '<p class="map-empty">{}</p>',
+            _("尚未上传镇街边界，地图无法显示。平台管理员可在管理后台 › 镇街边界 上传 GeoJSON。"),
+        )
+    projection, height = fit(*_bounds(shapes))
+    shading = Shading.of([values[s.region_id] for s in shapes if s.region_id in values])
+    areas, labels = [], []
+    for shape in shapes:
+        value = values.get(shape.region_id)
+        shade = shading.index(value) if value is not None else None
+        fill = SHADES[shade] if shade is not None else NO_DATA
+        areas.append(
+            format_html(
+                '<path class="township" data-region-id="{}" data-value="{}" d="{}" fill="{}" '
+                'fill-rule="evenodd" stroke="#37474f" stroke-width="1.5"><title>{}：{}</title></path>',
+                shape.region_id,
+                "" if value is None else _number(value),
+                _path(projection, shape.polygons),
+                fill,
+                shape.name,
+                "—" if value is None else _number(value),
+            )
+        )
+        x, y = _label_at(projection, shape.polygons)
+        labels.append(
+            format_html(
+                '<text class="map-label{}" x="{}" y="{}" text-anchor="middle">{}'
+                '<tspan x="{}" dy="1.15em" class="map-value">{}</tspan></text>',
+                " on-dark" if shade is not None and shade >= 3 else "",
+                f"{x:.1f}",
+                f"{y - 8:.1f}",
+                shape.name,
+                f"{x:.1f}",
+                "—" if value is None else _number(value),
+            )
+        )
+    south, north, west, east = _bounds(shapes)
+    drawn = []
+    # Overdue last, so a red point is never hidden under a normal one.
+    for point in sorted(points, key=lambda p: p.overdue):
+        if not (south <= point.latitude <= north and west <= point.longitude <= east):
+            continue  # outside the county's outline: a map of the county does not stretch
+        x, y = projection.xy(point.longitude, point.latitude)
+        drawn.append(
+            format_html(
+                '<circle class="case-point{}" cx="{}" cy="{}" r="6" fill="{}" stroke="#fff" '
+                'stroke-width="1.5"><title>{}</title></circle>',
+                " overdue" if point.overdue else "",
+                f"{x:.1f}",
+                f"{y:.1f}",
+                OVERDUE if point.overdue else NORMAL,
+                point.label,
+            )
+        )
+    body = mark_safe("".join([*areas, *labels, *drawn]))  # noqa: S308  (format_html output)
+    return format_html(
+        '<svg class="county-map" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+        'xmlns="http://www.w3.org/2000/svg"><title>{}</title>{}</svg>',
+        WIDTH,
+        height,
+        title,
+        title,
+        body,
+    )
+
+
+def legend(
+    measure: Measure, values: list[float], points_shown: bool, points_note: str
+) -> SafeString:
+    """The legend beside the map (HTML, so it grows with the page's type on a wall)."""
+    shading = Shading.of(values)
+    rows = [(colour, f"{label} {measure.unit}".strip()) for colour, label in shading.classes()]
+    rows.append((NO_DATA, _("无数据")))
+    items = format_html_join(
+        "",
+        '<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect width="10" '
+        'height="10" fill="{}"/></svg>{}</li>',
+        rows,
+    )
+    if points_shown:
+        items += format_html(
+            '<li><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><circle cx="5" cy="5" '
+            'r="4.5" fill="{}"/></svg>{}</li><li><svg class="swatch" viewBox="0 0 10 10" '
+            'aria-hidden="true"><circle cx="5" cy="5" r="4.5" fill="{}"/></svg>{}</li>',
+            OVERDUE,
+            _("超期案件"),
+            NORMAL,
+            points_note,
+        )
+    return format_html(
+        '<p class="legend-title">{}</p><ul class="map-legend">{}</ul>', measure.label, items
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+# --- what the pages show --------------------------------------------------------------------
+
+
+def county_map(
+    tenant_id: int,
+    measure: Measure,
+    year: int,
+    month: int,
+    *,
+    with_points: bool,
+    month_points: bool = False,
+) -> dict[str, Any]:
+    """{"svg", "legend", "measure"} for a page: townships shaded by `measure` for the month,
+    and — when the reader may see coordinates — the points: open cases now (the command room)
+    or the cases received in the month (`month_points`, the report)."""
+    shapes = directory.township_boundaries(tenant_id)
+    values = measure.compute(tenant_id, year, month)
+    points: list[MapPoint] = []
+    if with_points and shapes:
+        if month_points:
+            start, end = month_bounds(year, month)
+            cases = intake.case_points(
+                tenant_id, open_only=False, received_from=start, received_before=end
+            )
+            note = _("当月受理的其他案件")
+        else:
+            cases = intake.case_points(tenant_id)
+            note = _("其他未办结案件")
+        with scope(tenant=tenant_id):
+            colours = routing.deadline_colours([c.id for c in cases])
+        points = [
+            MapPoint(c.latitude, c.longitude, c.tracking_number, colours.get(c.id) == "red")
+            for c in cases
+        ]
+    else:
+        note = ""
+    shown = [values[s.region_id] for s in shapes if s.region_id in values]
+    return {
+        "svg": render(shapes, values, points, title=str(measure.label)),
+        "legend": legend(measure, shown, with_points and bool(shapes), note) if shapes else "",
+        "measure": measure,
+        "measures": list(MEASURES.values()),
+        "points": len(points),
+    }
