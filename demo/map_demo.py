@@ -14,7 +14,8 @@ from services.directory import api as directory
 from services.intake import api as intake
 
 BOUNDARIES = Path(__file__).with_name("wenling_townships.geojson")
-CASES_PER_TOWNSHIP = 6
+# Different loads, so the shading differs from township to township.
+CASES_PER_TOWNSHIP = {"城东街道": 9, "新河镇": 6, "箬横镇": 3, "石塘镇": 2}
 
 # (scenario, what the citizen wrote, the scenario's own fields)
 SAMPLES = [
@@ -75,7 +76,7 @@ def load_map_demo(tenant, desk_user) -> int:
     made = 0
     for shape in directory.township_boundaries(tenant.pk):
         for i, (latitude, longitude) in enumerate(
-            points_inside(shape.polygons, CASES_PER_TOWNSHIP, rng)
+            points_inside(shape.polygons, CASES_PER_TOWNSHIP.get(shape.name, 3), rng)
         ):
             scenario, description, fields = SAMPLES[i % len(SAMPLES)]
             data = {

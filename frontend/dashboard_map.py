@@ -181,29 +181,59 @@ def _label_at(projection: Projection, polygons: list) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Shading:
-    """Five equal classes from 0 (or the lowest value, if negative) to the highest value."""
+    """Up to five equal classes up to the highest value. Counts get whole-number classes
+    ("2–3 件", never "1.2–2.4 件")."""
 
     low: float
     high: float
+    whole: bool
 
     @classmethod
     def of(cls, values: list[float]) -> Shading:
-        return cls(min([0.0, *values]), max([0.0, *values]))
+        """Counts from zero (none is the natural floor); scores such as an index from the
+        lowest township's, so 62 and 88 do not both land in the top classes."""
+        whole = all(float(v).is_integer() for v in values)
+        low = min([0.0, *values]) if whole or not values else min(values)
+        return cls(low, max([low, *values]), whole)
+
+    @property
+    def step(self) -> float:
+        if self.whole:
+            return float(max(1, math.ceil((self.high - self.low + 1) / len(SHADES))))
+        return (self.high - self.low) / len(SHADES) or 1.0
+
+    @property
+    def count(self) -> int:
+        if self.whole:
+            return max(1, math.ceil((self.high - self.low + 1) / self.step))
+        return len(SHADES) if self.high > self.low else 1
+
+    def colour(self, k: int) -> str:
+        """The k-th of `count` classes, spread over the whole palette (light to dark)."""
+        n = self.count
+        return SHADES[round(k * (len(SHADES) - 1) / (n - 1))] if n > 1 else SHADES[-1]
 
     def index(self, value: float) -> int:
-        if self.high <= self.low:
-            return 0
-        return min(len(SHADES) - 1, int((value - self.low) / (self.high - self.low) * len(SHADES)))
+        return max(0, min(self.count - 1, int((value - self.low) // self.step)))
+
+    def dark(self, value: float) -> bool:
+        """Whether a label on this value's shade is written in white."""
+        return SHADES.index(self.colour(self.index(value))) >= 3
 
     def classes(self) -> list[tuple[str, str]]:
         """(colour, "from–to") per class, for the legend."""
-        if self.high <= self.low:
-            return [(SHADES[0], _number(self.low))]
-        step = (self.high - self.low) / len(SHADES)
-        return [
-            (colour, f"{_number(self.low + i * step)}–{_number(self.low + (i + 1) * step)}")
-            for i, colour in enumerate(SHADES)
-        ]
+        rows = []
+        for k in range(self.count):
+            start = self.low + k * self.step
+            if self.whole:
+                end = start + self.step - 1
+                label = _number(start) if end == start else f"{_number(start)}–{_number(end)}"
+            elif self.count == 1:
+                label = _number(start)
+            else:
+                label = f"{_number(start)}–{_number(start + self.step)}"
+            rows.append((self.colour(k), label))
+        return rows
 
 
 def render(
@@ -225,8 +255,7 @@ def render(
     areas, labels = [], []
     for shape in shapes:
         value = values.get(shape.region_id)
-        shade = shading.index(value) if value is not None else None
-        fill = SHADES[shade] if shade is not None else NO_DATA
+        fill = shading.colour(shading.index(value)) if value is not None else NO_DATA
         areas.append(
             format_html(
                 '<path class="township" data-region-id="{}" data-value="{}" d="{}" fill="{}" '
@@ -240,15 +269,18 @@ def render(
             )
         )
         x, y = _label_at(projection, shape.polygons)
+        on_dark = " on-dark" if value is not None and shading.dark(value) else ""
         labels.append(
             format_html(
-                '<text class="map-label{}" x="{}" y="{}" text-anchor="middle">{}'
-                '<tspan x="{}" dy="1.15em" class="map-value">{}</tspan></text>',
-                " on-dark" if shade is not None and shade >= 3 else "",
+                '<text class="map-label{}" x="{}" y="{}" text-anchor="middle">{}</text>'
+                '<text class="map-label map-value{}" x="{}" y="{}" text-anchor="middle">{}</text>',
+                on_dark,
                 f"{x:.1f}",
-                f"{y - 8:.1f}",
+                f"{y - 4:.1f}",
                 shape.name,
+                on_dark,
                 f"{x:.1f}",
+                f"{y + 20:.1f}",
                 "—" if value is None else _number(value),
             )
         )
