@@ -259,12 +259,13 @@ def render(
         areas.append(
             format_html(
                 '<path class="township" data-region-id="{}" data-value="{}" d="{}" fill="{}" '
-                'fill-rule="evenodd" stroke="#37474f" stroke-width="1.5"><title>{}：{}</title></path>',
+                'fill-rule="evenodd" stroke="#37474f" stroke-width="1.5"><title>{}{}{}</title></path>',
                 shape.region_id,
                 "" if value is None else _number(value),
                 _path(projection, shape.polygons),
                 fill,
                 shape.name,
+                _("："),
                 "—" if value is None else _number(value),
             )
         )

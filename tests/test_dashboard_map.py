@@ -381,12 +381,19 @@ def test_without_boundaries_the_map_says_how_to_get_them(counties):
     assert 'class="county-map"' not in html and "case-point" not in html
 
 
+def test_the_tests_demo_has_the_boundaries_but_no_cases(demo):
+    from services.intake import api as intake
+
+    assert len(directory.township_boundaries(demo.pk)) == 4
+    assert intake.latest_case_id(demo.pk) == 0
+
+
 def test_the_demo_ships_synthetic_boundaries_and_located_cases_inside_them(db):
     from django.core.management import call_command
 
     from demo.map_demo import CASES_PER_TOWNSHIP, _inside
 
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_demo", "--sample-cases", stdout=open("/dev/null", "w"))  # noqa: SIM115
     tenant = directory.tenant_by_slug("wenling-demo")
     shapes = directory.township_boundaries(tenant.pk)
     assert {s.name for s in shapes} == {"城东街道", "新河镇", "箬横镇", "石塘镇"}

@@ -90,7 +90,7 @@ def test_a_new_case_appears_on_the_map_without_a_reload(browser_page, county, mo
 
 def test_screenshots_of_the_demo_map(browser_page, tmp_path):
     """The README's pictures: the demo after a day on the wall, some cases overdue."""
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("load_demo", "--sample-cases", stdout=open(os.devnull, "w"))  # noqa: SIM115
     run_worker("routing")
     run_worker("deadlines")
     from services.routing.models import CaseDeadline
