@@ -80,6 +80,7 @@ def test_a_county_file_stores_each_township_matched_by_name_or_code(counties):
     ("raw", "expected"),
     [
         (b"not json", "不是有效的 GeoJSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "不是有效的 GeoJSON"),
         (json.dumps({"type": "Feature"}).encode(), "FeatureCollection"),
         (collection(), "没有任何要素"),
         (

@@ -135,7 +135,7 @@ def parse(tenant_id: int, raw: bytes) -> dict[Region, list]:
         )
     try:
         document = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" bombs
         raise ValidationError(_("文件不是有效的 GeoJSON（UTF-8 编码的 JSON）。")) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise ValidationError(_("文件应为 GeoJSON 的 FeatureCollection（要素集合）。"))
