@@ -65,7 +65,15 @@ def dashboard(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
         "map": _live_map(request, staff),
         **data.panels(staff.tenant_id),
     }
-    return render(request, "frontend/dashboard.html", context)
+    return _allow_tiles(render(request, "frontend/dashboard.html", context), context["map"])
+
+
+def _allow_tiles(response: HttpResponse, shown: dict) -> HttpResponse:
+    """Lets the page load the base map from the tenant's own tile server (off by default):
+    that origin joins img-src for this response only."""
+    if shown.get("tile_origin"):
+        response._csp_update = {"img-src": [shown["tile_origin"]]}
+    return response
 
 
 def _live_map(request: HttpRequest, staff: directory.StaffInfo) -> dict:
@@ -84,7 +92,8 @@ def _live_map(request: HttpRequest, staff: directory.StaffInfo) -> dict:
 @command_room
 def dashboard_map_fragment(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
     """The map alone, re-fetched with the panels when cases arrive or change."""
-    return render(request, "frontend/dashboard_map.html", {"map": _live_map(request, staff)})
+    shown = _live_map(request, staff)
+    return _allow_tiles(render(request, "frontend/dashboard_map.html", {"map": shown}), shown)
 
 
 @require_GET
@@ -153,7 +162,7 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
         "tenant": directory.get_tenant(staff.tenant_id),
         "satisfied_meaning": satisfaction.satisfied_meaning(),
     }
-    return render(request, "frontend/dashboard_report.html", context)
+    return _allow_tiles(render(request, "frontend/dashboard_report.html", context), context["map"])
 
 
 @require_GET

@@ -406,3 +406,52 @@ def test_the_demo_ships_synthetic_boundaries_and_located_cases_inside_them(db):
     for point in points:
         assert 28.2 < point.latitude < 28.6 and 121.2 < point.longitude < 121.7
         assert any(_inside((point.longitude, point.latitude), ring) for ring in rings)
+
+
+# --- the optional base map from the tenant's own tile server ------------------------------------
+
+
+def test_no_base_map_by_default_and_the_tenants_tile_server_when_configured(counties):
+    a, _b = counties
+    load_outlines(a)
+    client = a.client("dispatcher")
+    response = client.get(reverse("frontend:dashboard"))
+    assert "<image" not in response.content.decode()
+    assert "tiles.example" not in response["Content-Security-Policy"]
+
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        type(a.tenant).objects.filter(pk=a.tenant.pk).update(
+            map_tile_url="https://tiles.example.gov.cn/{z}/{x}/{y}.png?k=1&s=2"
+        )
+    response = client.get(reverse("frontend:dashboard"))
+    html = response.content.decode()
+    hrefs = re.findall(r'<image class="tile" href="([^"]+)"', html)
+    assert hrefs and all(h.startswith("https://tiles.example.gov.cn/") for h in hrefs)
+    assert "&amp;s=2" in hrefs[0], "escaped in the attribute"
+    # Wenling at the map's zoom: the tile holding 28.37N 121.38E is among those drawn.
+    zoom = int(hrefs[0].split("/")[3])
+    x, y = dashboard_map._tile_x(121.38, zoom), dashboard_map._tile_y(28.37, zoom)
+    assert f"https://tiles.example.gov.cn/{zoom}/{x}/{y}.png?k=1&amp;s=2" in hrefs
+    assert 10 <= zoom <= 13 and len(hrefs) <= dashboard_map.MAX_TILES
+    policy = response["Content-Security-Policy"]
+    img_src = next(d for d in policy.split(";") if d.strip().startswith("img-src"))
+    assert "https://tiles.example.gov.cn" in img_src and "'self'" in img_src
+    report = client.get(reverse("frontend:dashboard-report"))
+    assert "https://tiles.example.gov.cn" in report["Content-Security-Policy"]
+
+
+def test_a_tile_address_must_be_https_with_its_placeholders(counties):
+    from django.core.exceptions import ValidationError
+
+    from services.directory.models import validate_tile_url
+
+    validate_tile_url("https://t.example/{z}/{x}/{y}.png")
+    for bad in (
+        "http://t.example/{z}/{x}/{y}.png",
+        "https://t.example/{z}/{x}.png",
+        "javascript:x",
+    ):
+        with pytest.raises(ValidationError, match="https://"):
+            validate_tile_url(bad)

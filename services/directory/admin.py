@@ -44,6 +44,7 @@ class TenantForm(forms.ModelForm):
             "retention_days",
             "desk_idle_minutes",
             "two_factor_roles",
+            "map_tile_url",
         ]
 
 

@@ -1,12 +1,21 @@
 """Tenants, their region tree, departments and staff roles: the shared kernel every service uses."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
 from .policy import Role
+
+
+def validate_tile_url(value: str) -> None:
+    """A tile server's URL template: https, with the {z}, {x} and {y} placeholders."""
+    if not value.startswith("https://") or any(p not in value for p in ("{z}", "{x}", "{y}")):
+        raise ValidationError(
+            _("瓦片地址须以 https:// 开头，并包含 {z}、{x}、{y} 三个占位符。"), code="tile_url"
+        )
 
 
 class Tenant(models.Model):
@@ -44,6 +53,17 @@ class Tenant(models.Model):
         _("受理窗口无操作自动退出（分钟）"),
         default=15,
         help_text=_("受理窗口电脑多人共用：超过此时间无操作，登录自动失效"),
+    )
+
+    map_tile_url = models.CharField(
+        _("地图底图瓦片地址"),
+        max_length=300,
+        blank=True,
+        validators=[validate_tile_url],
+        help_text=_(
+            "留空（默认）时地图不显示底图，只画镇街边界。填写本地瓦片服务的地址模板，如 "
+            "https://tiles.example.gov.cn/{z}/{x}/{y}.png（Web 墨卡托瓦片，WGS-84/CGCS2000 坐标）"
+        ),
     )
 
     two_factor_roles = models.JSONField(
