@@ -69,6 +69,10 @@ def test_the_map_fits_a_phone(browser_page, county):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("svg.county-map circle.case-point").count() == 2
+    # Township names stay readable although the map is drawn 800 wide and shown at ~360.
+    texts = page.evaluate(MEASURE)
+    labels = [t for t in texts if "map-label" in t["cls"]]
+    assert labels and min(t["size"] for t in labels) >= 12, labels
 
 
 def test_a_new_case_appears_on_the_map_without_a_reload(browser_page, county, monkeypatch):
