@@ -25,6 +25,7 @@ from services.intake import api as intake
 from services.notify import api as notify
 
 from . import dashboard_data as data
+from . import dashboard_map
 from .dashboard_live import layer_is_in_memory, may_watch
 
 # Seconds between the page's catch-up polls: often when pushes cannot reach this process.
@@ -64,9 +65,38 @@ def dashboard(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
         "poll_seconds": POLL_SECONDS_IN_MEMORY if layer_is_in_memory() else POLL_SECONDS_WITH_PUSH,
         "charts": data.chart_svgs(staff.tenant_id),
         "alerts": notify.unread_notifications(staff.user_id)[:ALERTS_SHOWN],
+        "map": _live_map(request, staff),
         **data.panels(staff.tenant_id),
     }
-    return render(request, "frontend/dashboard.html", context)
+    return _allow_tiles(render(request, "frontend/dashboard.html", context), context["map"])
+
+
+def _allow_tiles(response: HttpResponse, shown: dict) -> HttpResponse:
+    """Lets the page load the base map from the tenant's own tile server (off by default):
+    that origin joins img-src for this response only."""
+    if shown.get("tile_origin"):
+        response._csp_update = {"img-src": [shown["tile_origin"]]}
+    return response
+
+
+def _live_map(request: HttpRequest, staff: directory.StaffInfo) -> dict:
+    """The command room's map: this month, the measure the screen chose (?map=)."""
+    today = timezone.localdate()
+    return dashboard_map.county_map(
+        staff.tenant_id,
+        dashboard_map.measure_choice(request.GET.get("map")),
+        today.year,
+        today.month,
+        with_points=dashboard_map.may_see_points(staff),
+    )
+
+
+@require_GET
+@command_room
+def dashboard_map_fragment(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
+    """The map alone, re-fetched with the panels when cases arrive or change."""
+    shown = _live_map(request, staff)
+    return _allow_tiles(render(request, "frontend/dashboard_map.html", {"map": shown}), shown)
 
 
 @require_GET
@@ -116,7 +146,18 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
             {"error": str(exc), "month_value": request.GET.get("month", "")},
             status=400,
         )
+    measure = dashboard_map.measure_choice(
+        request.GET.get("map"), dashboard_map.REPORT_DEFAULT_MEASURE
+    )
     context = {
+        "map": dashboard_map.county_map(
+            staff.tenant_id,
+            measure,
+            year,
+            month,
+            with_points=dashboard_map.may_see_points(staff),
+            month_points=True,
+        ),
         "report": report,
         "index": index,
         "index_header": _index_header(index),
@@ -130,7 +171,7 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
         "tenant": directory.get_tenant(staff.tenant_id),
         "satisfied_meaning": satisfaction.satisfied_meaning(),
     }
-    return render(request, "frontend/dashboard_report.html", context)
+    return _allow_tiles(render(request, "frontend/dashboard_report.html", context), context["map"])
 
 
 def _index_header(index: governance.IndexReport) -> list[str]:

@@ -31,7 +31,7 @@ def _start_of_day(now: dt.datetime) -> dt.datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     tz = timezone.get_current_timezone()
     start = dt.datetime(year, month, 1, tzinfo=tz)
     end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
@@ -94,7 +94,7 @@ def chart_svgs(tenant_id: int, now: dt.datetime | None = None) -> dict[str, Any]
         (row["department_name"], _rate(row["resolved_on_time"], row["resolved"]))
         for row in stats["departments"]
     ]
-    start, end = _month_bounds(now.year, now.month)
+    start, end = month_bounds(now.year, now.month)
     satisfied = [
         (row["township"], row["satisfied_rate"])
         for row in intake.satisfaction_by_township(tenant_id, start, end)
@@ -187,7 +187,7 @@ def monthly_report(tenant_id: int, year: int, month: int) -> dict[str, Any]:
     does not exist."""
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
         raise ValueError(_("请选择有效的年份和月份。"))
-    start, end = _month_bounds(year, month)
+    start, end = month_bounds(year, month)
     routed = routing.monthly_stats(tenant_id, year, month)
     case_side = intake.monthly_case_figures(tenant_id, start, end)
     townships = _rows(

@@ -23,6 +23,7 @@ urlpatterns = [
     path("duty/position/", duty.duty_position, name="duty-position"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/panels/", dashboard.dashboard_panels, name="dashboard-panels"),
+    path("dashboard/map/", dashboard.dashboard_map_fragment, name="dashboard-map"),
     path("dashboard/live.json", dashboard.dashboard_live, name="dashboard-live"),
     path("dashboard/report/", dashboard.monthly_report, name="dashboard-report"),
     path("dashboard/report/entries/", dashboard.index_entries, name="index-entries"),

@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django_scopes import scopes_disabled
 
 from services.identifiers.phones import is_domestic, normalised_or_empty
 
-from . import policy, positions
+from . import boundaries, policy, positions
+from .boundaries import LoadedBoundaries, TownshipShape
 from .models import Department, Region, Staff, Tenant
 from .policy import Capability, CaseFacts, Role
 from .positions import (
@@ -30,15 +32,18 @@ REPORT_EVERY_SECONDS = positions.REPORT_EVERY_SECONDS
 __all__ = [
     "REPORT_EVERY_SECONDS",
     "STALE_AFTER",
+    "BoundaryInvalid",
     "Capability",
     "CaseFacts",
     "DutyStatus",
+    "LoadedBoundaries",
     "NearestSearch",
     "OfficerAtDistance",
     "RegionLevel",
     "Role",
     "StaffContact",
     "StaffInfo",
+    "TownshipShape",
     "create_department",
     "create_region",
     "create_staff",
@@ -50,6 +55,7 @@ __all__ = [
     "get_region",
     "get_tenant",
     "haversine_km",
+    "load_township_boundaries",
     "nearest_on_duty",
     "policy",
     "record_position",
@@ -65,6 +71,7 @@ __all__ = [
     "tenant_by_slug",
     "tenant_by_sms_number",
     "tenants_with_retention",
+    "township_boundaries",
     "township_of",
     "township_populations",
     "townships",
@@ -245,3 +252,18 @@ def staff_name(user_id: int | None) -> str:
 
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     return (user.get_full_name() or user.get_username()) if user else ""
+
+
+# An upload that cannot be stored whole; its `messages` say what to fix, in Chinese.
+BoundaryInvalid = ValidationError
+
+
+def load_township_boundaries(tenant_id: int, raw: bytes, source: str = "") -> LoadedBoundaries:
+    """镇街边界: stores the townships' outlines from a GeoJSON FeatureCollection (features
+    matched by 区划代码 or name). BoundaryInvalid listing every problem, nothing stored."""
+    return boundaries.load(tenant_id, raw, source)
+
+
+def township_boundaries(tenant_id: int) -> list[TownshipShape]:
+    """The tenant's uploaded township outlines (WGS-84 MultiPolygons), for the map."""
+    return boundaries.shapes(tenant_id)

@@ -25,7 +25,7 @@ from services.privacy import mask_phone, phone_hash
 
 from .models import Case, CaseEvent, Scenario
 from .search import text_condition
-from .states import CaseState
+from .states import OPEN_STATES, CaseState
 
 
 @dataclass(frozen=True)
@@ -340,3 +340,60 @@ def search_filter(term: str, phone_region: str) -> Q | None:
             reporter_phone_hash=phone_hash(phone) or None
         )
     return text_condition(term)
+
+
+# 未办结: still to be handled. A resolved case only waits for the citizen's rating.
+UNRESOLVED_STATES = [s for s in OPEN_STATES if s != CaseState.RESOLVED]
+
+
+def open_cases_by_township(tenant_id: int, ids: Any = None) -> dict[int, int]:
+    """How many of the tenant's unresolved cases (未办结) each township has, township id → n;
+    only among `ids` when given (e.g. the red deadlines). Townships without any are absent."""
+    cases = _cases(tenant_id).filter(state__in=UNRESOLVED_STATES).order_by()
+    if ids is not None:
+        cases = cases.filter(pk__in=ids)
+    folded: Counter = Counter()
+    for path, n in cases.values_list("region__path").annotate(n=Count("pk")):
+        town = directory.township_of(path or "")
+        if town is not None:
+            folded[town] += n
+    return dict(folded)
+
+
+@dataclass(frozen=True)
+class CasePoint:
+    """Where one case happened, for the map. Coordinates are private like a phone number:
+    only pages whose reader may see them (directory policy) draw these."""
+
+    id: int
+    tracking_number: str
+    latitude: float
+    longitude: float
+    state: str
+
+
+MAX_POINTS = 2000  # the newest; a wall screen shows no more legibly
+
+
+def case_points(
+    tenant_id: int,
+    *,
+    open_only: bool = True,
+    received_from: dt.datetime | None = None,
+    received_before: dt.datetime | None = None,
+    limit: int = MAX_POINTS,
+) -> list[CasePoint]:
+    """The tenant's cases that carry coordinates, newest first: the open ones (the command
+    room: unresolved, 未办结), or those received in [received_from, received_before) (the
+    monthly report)."""
+    cases = _cases(tenant_id).filter(latitude__isnull=False, longitude__isnull=False)
+    if open_only:
+        cases = cases.filter(state__in=UNRESOLVED_STATES)
+    if received_from is not None:
+        cases = cases.filter(created_at__gte=received_from)
+    if received_before is not None:
+        cases = cases.filter(created_at__lt=received_before)
+    rows = cases.order_by("-pk").values_list(
+        "pk", "tracking_number", "latitude", "longitude", "state"
+    )[:limit]
+    return [CasePoint(*row) for row in rows]

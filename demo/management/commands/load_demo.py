@@ -11,6 +11,8 @@ from services.governance import api as governance
 from services.intake import api as intake
 from services.routing import api as routing
 
+from ...map_demo import load_map_demo
+
 DEMO_SLUG = "wenling-demo"
 DEMO_PASSWORD = "gongzhi-demo"  # noqa: S105  (a local demo login, printed on purpose)
 
@@ -50,16 +52,24 @@ DEMO_LOGINS = {
 class Command(BaseCommand):
     help = "Loads the demo tenant (温岭市演示平台) if absent and prints its URLs."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--sample-cases",
+            action="store_true",
+            help="Also takes in a few located sample cases per township, so the map has points "
+            "(`make run` does; the tests' demo starts without cases).",
+        )
+
     def handle(self, *args, **options) -> None:
         with scopes_disabled():
             tenant = directory.tenant_by_slug(DEMO_SLUG)
             if tenant is None:
-                tenant = self.load()
+                tenant = self.load(sample_cases=options["sample_cases"])
                 self.stdout.write(self.style.SUCCESS("已载入演示平台：温岭市（演示）"))
             self.print_urls(tenant)
 
     @transaction.atomic
-    def load(self):
+    def load(self, sample_cases: bool = False):
         tenant = directory.create_tenant(
             "温岭市（演示）", DEMO_SLUG, hotline="0576-12345", sms_number="+8610690012345"
         )
@@ -115,7 +125,7 @@ class Command(BaseCommand):
                 departments=[departments[code]],
                 full_name=DEMO_LOGINS[code],
             )
-        directory.create_staff(
+        desk = directory.create_staff(
             tenant,
             "xinhe_desk",
             DEMO_PASSWORD,
@@ -123,6 +133,8 @@ class Command(BaseCommand):
             full_name=DEMO_LOGINS["xinhe_desk"],
             region=townships["新河镇"],
         )
+        # Synthetic township outlines, and (for `make run`) located cases: the map has points.
+        load_map_demo(tenant, desk.user if sample_cases else None)
         return tenant
 
     def load_routing(self, tenant, labour, xinhe_social) -> None:
