@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from services.privacy import keep_hash_in_step, mask_phone
 
-from .kinds import LANGUAGE_CHOICES, Kind
+from .kinds import LANGUAGE_CHOICES, Kind, TemplateInvalid, check_template
 
 
 def new_survey_token() -> str:
@@ -338,7 +338,6 @@ class SmsTemplate(models.Model):
         return f"{self.get_kind_display()} ({self.language})"
 
     def clean(self) -> None:
-        from .texts import TemplateInvalid, check_template
 
         try:
             check_template(self.kind, self.text)
