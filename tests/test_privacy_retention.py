@@ -10,9 +10,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from ops.retention import anonymise_closed_cases_daily
 from services.eventbus import periodic
 from services.intake.models import Case, CaseEvent, CasePhoto
-from services.intake.retention import NOTE, anonymise_closed_cases_daily
+from services.intake.retention import NOTE
 from services.notify.models import InboundMessage, Message, Survey
 
 from .helpers import entry_token, wage_arrears_form
@@ -195,6 +196,6 @@ def test_one_tenant_only_and_its_own_period(world, other_tenant):
 
 def test_the_daily_run_is_a_scheduled_task(world):
     assert any(job.task is anonymise_closed_cases_daily for job in periodic.jobs())
-    assert anonymise_closed_cases_daily.queue_name == "intake"
+    assert anonymise_closed_cases_daily.queue_name == "default"
     assert anonymise_closed_cases_daily.call()["cases"] == 2
     assert _fresh(world["old"]).reporter_phone == ""

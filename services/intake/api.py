@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 from django_scopes import scope, scopes_disabled
 
-from . import access, catalog, handling, honeypot
+from . import access, catalog, handling, honeypot, retention
 from .builtin_scenarios import install_builtin_scenarios
 from .models import Case, EntryPoint, EntryPointScan, ResultFile, Scenario
 from .partners import (  # what partner systems (Open311) read: scenarios, cases sans reporter
@@ -75,6 +75,7 @@ __all__ = [
     "SubmissionInvalid",
     "SystemNote",
     "add_timeline_note",
+    "anonymise_case",
     "assign",
     "available_transitions",
     "case_by_access_key",
@@ -83,6 +84,7 @@ __all__ = [
     "case_points",
     "cases_by_phone",
     "cases_by_tracking_and_phone",
+    "cases_due_for_anonymisation",
     "caught_by_honeypot",
     "citizen_result_file",
     "co_handled_case_ids",
@@ -111,6 +113,7 @@ __all__ = [
     "public_timeline",
     "published_scenarios",
     "register_scan",
+    "rehash_phones",
     "resolve_case",
     "satisfaction_by_township",
     "scenario_field_names",
@@ -199,6 +202,24 @@ def _load(case_id: int) -> Case:
 
 def get_case(case_id: int) -> CaseSnapshot:
     return _snapshot(_load(case_id))
+
+
+def cases_due_for_anonymisation(
+    tenant_id: int, retention_days: int, now: datetime
+) -> list[tuple[int, str]]:
+    """保存期限: (id, tracking number) of the tenant's cases closed more than `retention_days`
+    ago whose reporter's data is still there."""
+    return [(c.pk, c.tracking_number) for c in retention.due_cases(tenant_id, retention_days, now)]
+
+
+def anonymise_case(case_id: int, now: datetime) -> dict[str, int]:
+    """Removes the reporter's personal data from intake's rows of one case (what changed).
+    Call inside the transaction that also clears the other services' copies."""
+    with scopes_disabled():
+        return retention.anonymise_case(Case.objects.get(pk=case_id), now)
+
+
+rehash_phones = retention.rehash_phones
 
 
 def case_by_access_key(access_key: str) -> CaseSnapshot | None:
