@@ -19,6 +19,7 @@ from services import json_bodies
 from services.identifiers.phones import normalised_or_empty
 from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.intake import api as intake
+from services.problems import PROBLEM_MEDIA_TYPE, problem_body
 
 from .client_address import client_address
 
@@ -56,7 +57,7 @@ KEYS: dict[str, Callable[[HttpRequest], str]] = {
 }
 
 
-# The API's clients read JSON ({"detail": ...}, as DRF's own errors); people read a page.
+# The API's clients read its one error format (services/problems.py); people read a page.
 API_MESSAGES = {
     429: _("操作过于频繁，请稍后再试。"),
     503: _("系统繁忙，您的信息尚未提交成功，请在半分钟后重试。"),
@@ -65,7 +66,8 @@ API_MESSAGES = {
 
 def _refuse(request: HttpRequest, template: str, status: int) -> HttpResponse:
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": str(API_MESSAGES[status])}, status=status)
+        body = problem_body(status, str(API_MESSAGES[status]))
+        response = JsonResponse(body, status=status, content_type=PROBLEM_MEDIA_TYPE)
     else:
         response = HttpResponse(render_to_string(template, request=request), status=status)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -30,14 +30,17 @@ from .reports import (  # the command room's and the monthly report's reads (报
 from .result_files import file_response
 from .services import (
     CaseConflict,
+    StaleVersion,
     SubmissionInvalid,
     available_transitions,
+    case_version,
     escalate,
     record_note,
     resolve,
     submission_form,
     submit,
     transition,
+    transition_at_version,
 )
 from .states import CaseState, EscalationCause
 from .timeline import Note, SystemNote
@@ -52,6 +55,7 @@ __all__ = [
     "EscalationCause",
     "Note",
     "ResultFileView",
+    "StaleVersion",
     "SubmissionInvalid",
     "SystemNote",
     "add_timeline_note",
@@ -60,6 +64,7 @@ __all__ = [
     "case_by_access_key",
     "case_cards",
     "case_counts",
+    "case_version",
     "cases_by_phone",
     "cases_by_tracking_and_phone",
     "caught_by_honeypot",
@@ -95,6 +100,7 @@ __all__ = [
     "submit_for_staff",
     "submit_via_entry_point",
     "take_transition",
+    "take_transition_at_version",
     "without_honeypot",
 ]
 
@@ -363,6 +369,15 @@ def hold_for_dispatch(case_id: int, note: Note) -> CaseSnapshot:
 def take_transition(case_id: int, name: str, user, note: str = "", **changes: Any) -> CaseSnapshot:
     """A staff member's transition (签收, 办结, 退回 …). See services.transition for errors."""
     transition(_load(case_id), name, by=user, note=note, **changes)
+    return get_case(case_id)
+
+
+def take_transition_at_version(
+    case_id: int, name: str, user, version: str, note: str = "", **changes: Any
+) -> CaseSnapshot:
+    """As take_transition (resolve: `note` is the result, `files` its attachments), on the
+    case as the caller read it (`version`, see case_version): StaleVersion if it changed."""
+    transition_at_version(case_id, name, by=user, version=version, note=note, **changes)
     return get_case(case_id)
 
 
