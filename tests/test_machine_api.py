@@ -211,3 +211,28 @@ def test_filters_are_validated_unknown_values_are_400_not_an_empty_list(county):
     ):
         problem = _problem(dispatcher.get("cases/", **params), 400, INVALID)
         assert field in problem["errors"], (params, problem)
+
+
+def test_simultaneous_transitions_with_one_version_one_wins_the_other_is_409(county):
+    import threading
+
+    number = county.routed().tracking_number
+    partners = [Partner(county, "labour"), Partner(county, "labour-head")]
+    version = partners[0].version(number)
+    barrier = threading.Barrier(len(partners))
+    answers: list = []
+
+    def go(partner: Partner) -> None:
+        barrier.wait()
+        answers.append(partner.post(f"cases/{number}/sign-for/", {"version": version}))
+
+    threads = [threading.Thread(target=go, args=(p,)) for p in partners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.content for a in answers]
+    loser = next(a for a in answers if a.status_code == 409)
+    assert loser.json()["type"] in (STALE, NOT_NOW)
+    with scopes_disabled():
+        assert case(case_id_of(number)).timeline.filter(action="sign_for").count() == 1
