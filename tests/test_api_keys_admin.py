@@ -98,3 +98,20 @@ def test_only_the_tenant_admin_manages_keys_and_only_their_tenants(county, other
     ).status_code in (200, 302)
     with scopes_disabled():
         assert ApiKey.objects.get(pk=key.pk).revoked_at is None
+
+
+def test_narrowing_a_keys_scopes_applies_at_once(county):
+    key, raw = apikeys.create_key(
+        county.tenant.pk,
+        "热线",
+        [apikeys.CASES_READ, apikeys.CASES_TRANSITION],
+        county.user("labour").pk,
+    )
+    admin = county.client("admin")
+    response = admin.post(
+        f"{LIST}{key.pk}/change/", {"name": "热线（只读）", "scopes": [apikeys.CASES_READ]}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert apikeys.authenticate(raw).scopes == {apikeys.CASES_READ}
+    emptied = admin.post(f"{LIST}{key.pk}/change/", {"name": "热线", "scopes": []})
+    assert emptied.status_code == 200 and "errorlist" in emptied.content.decode()

@@ -223,8 +223,13 @@ def test_simultaneous_transitions_with_one_version_one_wins_the_other_is_409(cou
     answers: list = []
 
     def go(partner: Partner) -> None:
+        from django.db import connection
+
         barrier.wait()
-        answers.append(partner.post(f"cases/{number}/sign-for/", {"version": version}))
+        try:
+            answers.append(partner.post(f"cases/{number}/sign-for/", {"version": version}))
+        finally:
+            connection.close()  # the thread's own connection, or the test database stays busy
 
     threads = [threading.Thread(target=go, args=(p,)) for p in partners]
     for t in threads:
