@@ -7,6 +7,7 @@ Errors are RFC 9457 problem details (services/problems.py): field → messages g
 with `non_field_errors` for the request as a whole.
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from services import problems
-from services.apikeys.api import CASES_READ, CASES_SUBMIT, CASES_TRANSITION, HasScope
+from services.apikeys.api import CASES_READ, CASES_SUBMIT, CASES_TRANSITION, HasScope, KeyIdentity
 from services.directory import api as directory
 from services.identifiers.tracking_numbers import normalise_tracking_number
 
@@ -46,6 +47,8 @@ from .serializers import (
     SubmissionSerializer,
     TransitionSerializer,
 )
+
+logger = logging.getLogger(__name__)
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
 SCALARS = (str, int, float)
@@ -203,7 +206,8 @@ class NewestFirst(CursorPagination):
 
 
 class CaseListView(generics.ListAPIView):
-    """Cases the caller may read (their tenant's, or their departments'), newest first."""
+    """Cases the caller may read (their tenant's, or their departments'), newest first.
+    An API key needs the scope `cases.read` to list, `cases.submit` to register a request."""
 
     serializer_class = CaseListSerializer
     pagination_class = NewestFirst
@@ -300,7 +304,7 @@ class CaseListView(generics.ListAPIView):
 
 
 class CaseDetailView(generics.RetrieveAPIView):
-    """One case with its full timeline and photos, by tracking number."""
+    """One case with its full timeline and photos, by tracking number (key scope `cases.read`)."""
 
     serializer_class = CaseDetailSerializer
     permission_classes = [HasScope(CASES_READ)]
@@ -376,6 +380,11 @@ class CaseActionView(APIView):
             return _problem(status.HTTP_409_CONFLICT, str(conflict), problems.NOT_ALLOWED_NOW)
         except ValidationError as invalid:  # a result file that is not a photo or a PDF
             raise DRFValidationError({"files": invalid.messages}) from invalid
+        if isinstance(request.auth, KeyIdentity):
+            # The timeline names the person the key acts as; the log says which key it was.
+            logger.info(
+                "API key %s took %s on case %s", request.auth.key_id, self.transition, case.pk
+            )
         return _case_answer(request, case.pk, status.HTTP_200_OK)
 
 
@@ -417,7 +426,8 @@ def _action_view(
             "transition": transition,
             "input_serializer": body,
             "note_field": note_field,
-            "__doc__": summary,
+            "__doc__": f"{summary}. Key scope `cases.transition`; the policy decides as for "
+            "the member of staff the key acts as.",
             "__module__": __name__,
         },
     )
@@ -459,7 +469,8 @@ CloseView = _action_view(
 
 
 class NoteView(APIView):
-    """内部备注: a timeline line for staff only; whoever reads the case may add one."""
+    """内部备注: a timeline line for staff only; whoever reads the case may add one (key scope
+    `cases.transition`)."""
 
     permission_classes = [HasScope(CASES_TRANSITION)]
     parser_classes = PARSERS
