@@ -156,3 +156,16 @@ def test_a_key_reads_as_its_staff_member_and_only_its_tenant(county, other_count
 
 def test_the_key_model_is_scoped_like_every_tenant_model(county):
     assert directory.staff_users(county.tenant.pk).filter(username="keyville-admin").exists()
+
+
+def test_a_refusal_is_in_the_callers_language(county):
+    _, raw = _key(county, scopes=[apikeys.CASES_SUBMIT])
+    for language, words in (
+        ("en", "lacks the “cases.read” scope"),
+        ("zh-hans", "没有“cases.read”权限"),
+    ):
+        response = Client().get(
+            "/api/v1/cases/", HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 403
+        assert words in response.json()["detail"], (language, response.json())

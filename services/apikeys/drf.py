@@ -1,6 +1,7 @@
 """DRF glue: authentication by `Authorization: Bearer <key>` or `X-Api-Key`, and scopes."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -47,7 +48,11 @@ class HasScope(BasePermission):
 
     def __init__(self, scope: str) -> None:
         self.scope = scope
-        self.message = _("该 API 密钥没有“%(scope)s”权限。") % {"scope": scope}
+
+    @property
+    def message(self) -> str:
+        # Per request, in its language (the instance lives as long as the view class).
+        return gettext("该 API 密钥没有“%(scope)s”权限。") % {"scope": self.scope}
 
     def __call__(self) -> "HasScope":
         return self  # DRF instantiates permission_classes; an instance stands for itself
