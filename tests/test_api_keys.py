@@ -169,3 +169,14 @@ def test_a_refusal_is_in_the_callers_language(county):
         )
         assert response.status_code == 403
         assert words in response.json()["detail"], (language, response.json())
+
+
+def test_statistics_need_cases_read_and_a_command_room_member(county):
+    url = "/api/routing/stats/"
+    _, dispatcher_reads = _key(county, "dispatcher")
+    _, dispatcher_submits = _key(county, "dispatcher", scopes=[apikeys.CASES_SUBMIT])
+    _, labour_reads = _key(county, "labour")
+    api = Client()
+    assert api.get(url, HTTP_AUTHORIZATION=f"Bearer {dispatcher_reads}").status_code == 200
+    assert api.get(url, HTTP_AUTHORIZATION=f"Bearer {dispatcher_submits}").status_code == 403
+    assert api.get(url, HTTP_AUTHORIZATION=f"Bearer {labour_reads}").status_code == 403
