@@ -162,8 +162,8 @@ def insert_cases(county: dict, first: int, last: int, total: int) -> None:
     departments."""
     from django.db import connection
 
-    from services.intake.models import Case
-    from services.routing.models import CaseCoHandler, CaseDeadline
+    from services.intake.models import Case, CaseCoHandler
+    from services.routing.models import CaseDeadline
 
     columns, values, params = [], [], []
     expressions = case_expressions(county, total)

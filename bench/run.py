@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from . import common, growth, intake, pipeline, search, servers
+from . import cache, common, growth, intake, pipeline, search, servers
 
 RESULTS = common.ROOT / "bench" / "RESULTS.md"
 QUICK_RESULTS = common.ROOT / "bench" / "out" / "RESULTS-quick.md"  # never replaces the real ones
@@ -27,6 +27,7 @@ OURS = [
     ("Scan-to-assignment, with the workers of Procfile running", pipeline),
     ("Cost growth with stored cases", growth),
     (search.TITLE, search),
+    ("Cache client: Django's RedisCache against django-redis", cache),
 ]
 THEIRS = {"routing.py": "Routing time per case", "admin.py": "Staff admin pages"}
 

@@ -167,11 +167,30 @@ request = function()
   end
   return wrk.format(nil, nil, nil, body)
 end
+-- Which statuses were not answers (>= 400), per thread, so the report can say what failed.
+local threads = {{}}
+setup = function(thread) table.insert(threads, thread) end
+response = function(status, headers, body)
+  if status >= 400 then
+    bad = bad or {{}}
+    bad[status] = (bad[status] or 0) + 1
+  end
+end
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT {{\\"requests\\": %d, \\"duration_us\\": %d, \\"bad_status\\": %d, \\"socket_errors\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d}}\\n",
+  local statuses = {{}}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("bad") or {{}}) do
+      statuses[status] = (statuses[status] or 0) + count
+    end
+  end
+  local parts = {{}}
+  for status, count in pairs(statuses) do
+    table.insert(parts, string.format("\\"%d\\": %d", status, count))
+  end
+  io.write(string.format("RESULT {{\\"requests\\": %d, \\"duration_us\\": %d, \\"bad_status\\": %d, \\"socket_errors\\": %d, \\"timeouts\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d, \\"statuses\\": {{%s}}}}\\n",
     summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    e.timeout, latency:percentile(50), latency:percentile(99), table.concat(parts, ", ")))
 end
 """
 
@@ -209,8 +228,19 @@ def wrk(load: Load, clients: int, seconds: float) -> dict:
         "p50": result["p50_us"] / 1000,
         "p99": result["p99_us"] / 1000,
         "errors": result["bad_status"] + result["socket_errors"],
+        "error_kinds": _error_kinds(result),
         "requests": result["requests"],
     }
+
+
+def _error_kinds(result: dict) -> str:
+    """What the errors were ("503×12, timeout×4"): a count alone hides whether a run measured
+    the service or its refusals."""
+    kinds = [f"{status}×{count}" for status, count in sorted(result["statuses"].items())]
+    sockets = result["socket_errors"] - result["timeouts"]
+    kinds += [f"timeout×{result['timeouts']}"] * bool(result["timeouts"])
+    kinds += [f"socket×{sockets}"] * bool(sockets)
+    return ", ".join(kinds) or "0"
 
 
 def submission_load(base: str, token: str) -> Load:
@@ -302,7 +332,7 @@ def report(data: dict) -> str:
         lines.append(
             f"| {row['server']} | {'yes' if row['websockets'] else 'no'} | {row['workers']}"
             f" | {bare['per_second']:.0f} | {bare['p99']:.1f} | {sub['per_second']:.0f}"
-            f" | {sub['p50']:.1f} | {sub['p99']:.1f} | {bare['errors'] + sub['errors']}"
+            f" | {sub['p50']:.1f} | {sub['p99']:.1f} | bare {bare['error_kinds']}; submission {sub['error_kinds']}"
             f" | {row['rss_mib']:.0f} |"
         )
     daphne = data["comparison"][0]["submission"]["per_second"]
@@ -324,7 +354,7 @@ def report(data: dict) -> str:
     for name, clients, result in lean["rows"]:
         lines.append(
             f"| {name} | {clients} | {result['requests']} | {result['per_second']:.0f}"
-            f" | {result['p50']:.1f} | {result['p99']:.1f} | {result['errors']} |"
+            f" | {result['p50']:.1f} | {result['p99']:.1f} | {result['error_kinds']} |"
         )
     lines.append("")
     for clients in SUBMISSION_CLIENTS:

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "services.routing",
     "services.notify",
     "services.apikeys",
+    "services.open311",
     "frontend",
     "demo",
     "ops",

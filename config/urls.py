@@ -17,6 +17,7 @@ urlpatterns = [
     # The split view serves its script from a URL, not inline, so a strict CSP allows it.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("intake/", include("services.intake.urls")),
+    path("open311/v2/", include("services.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("frontend.urls")),
 ]

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django_scopes import scopes_disabled
 
+from config import redis_connections
 from services.intake.models import Case
 
 from .helpers import entry_token, wage_arrears_form
@@ -47,18 +48,9 @@ DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens here
 def test_redis_down_submissions_and_admin_work_and_the_dashboard_degrades(
     client, demo, limits, settings, drain, user_named
 ):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": DEAD_REDIS,
-        }
-    }
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [DEAD_REDIS]},
-        }
-    }
+    # The production configuration, pointed at a Redis that is not there.
+    settings.CACHES = {"default": redis_connections.cache(DEAD_REDIS)}
+    settings.CHANNEL_LAYERS = {"default": redis_connections.channel_layer(DEAD_REDIS)}
     response = client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
     assert response.status_code == 302, "rate limits fail open"
     assert _count() == 1

@@ -182,7 +182,7 @@ def test_metrics_count_submissions_queues_and_requests(demo, client, drain):
     assert after[requests] == before.get(requests, 0) + 1
     assert after[("gongzhima_system_state_up", ())] == 1
 
-    drain("routing")  # assigned: its sign-for deadline starts running
+    drain("routing", "deadlines")  # assigned, then its sign-for deadline starts running
     routed = scrape(client)
     assert routed[routing] == 0
     overdue = ("gongzhima_cases_overdue", (("tenant", demo.slug),))

@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 
 from services.directory import api as directory
+from services.intake.models import CaseCoHandler
 from services.routing import api as routing
-from services.routing.models import CaseCoHandler, CaseDeadline, DeadlineExtension, RoutingRule
+from services.routing.models import CaseDeadline, DeadlineExtension, RoutingRule
 
 from .conftest import run_worker
 

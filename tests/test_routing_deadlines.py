@@ -285,7 +285,7 @@ def test_the_demo_routes_group_wage_arrears_with_co_handling_and_a_short_deadlin
     assert deadline.department.code == "labour"
     assert deadline.sign_due == at(3, 2, 10), "the group policy: one working hour"
     with scope(tenant=demo.pk):
-        assert list(routing.co_handled_case_ids([xinhe.pk])) == [snapshot.id]
+        assert list(intake.co_handled_case_ids([xinhe.pk])) == [snapshot.id]
 
 
 def test_a_new_default_policy_takes_over_from_the_old_one(world):

@@ -109,9 +109,9 @@ def test_co_handling_departments_see_the_case(world):
     case = world.route()
     departments = world.departments
     with scope(tenant=world.tenant.pk):
-        assert list(routing.co_handled_case_ids([departments["xinhe_social"].pk])) == [case.pk]
-        assert list(routing.co_handled_case_ids([departments["education"].pk])) == [case.pk]
-        assert list(routing.co_handled_case_ids([departments["labour"].pk])) == []
+        assert list(intake.co_handled_case_ids([departments["xinhe_social"].pk])) == [case.pk]
+        assert list(intake.co_handled_case_ids([departments["education"].pk])) == [case.pk]
+        assert list(intake.co_handled_case_ids([departments["labour"].pk])) == []
     assert any("协同部门：" in note and "新河镇社会事务办" in note for _a, note in timeline(case))
 
 
@@ -130,7 +130,7 @@ def test_a_returned_case_never_goes_back_by_the_same_rule(world):
     case = world.case(case.pk)
     assert (case.state, case.department.code) == ("assigned", "xinhe_social")
     with scope(tenant=world.tenant.pk):
-        assert list(routing.co_handled_case_ids([world.departments["education"].pk])) == [], (
+        assert list(intake.co_handled_case_ids([world.departments["education"].pk])) == [], (
             "co-handling belongs to the rule that chose the lead department"
         )
 
@@ -227,3 +227,38 @@ def test_a_rule_can_raise_the_priority_of_what_it_routes(world):
     single = world.route(workers_affected="2")
     assert (group.department.code, group.priority) == ("labour", 1)
     assert (single.department.code, single.priority) == ("xinhe_social", 0)
+
+
+def test_routing_decides_intake_assigns_and_the_clock_starts_from_the_event_alone(world):
+    """One owner of who handles a case (intake: lead and co-handlers); routing only decides,
+    and the deadline starts on `case.assigned`, once, with the rule that decided."""
+    [rule] = world.replace_rules({"department": "labour", "co": ["education"]})
+    case_id = world.submit()
+    run_worker("routing")
+    case = world.case(case_id)
+    assert case.department.code == "labour"
+    assert intake.co_handler_ids(case_id) == [world.departments["education"].pk]
+    with scopes_disabled():
+        assert not CaseDeadline.objects.filter(case_id=case_id).exists(), (
+            "routing starts no clock itself"
+        )
+    run_worker("deadlines")
+    run_worker("deadlines")  # nothing left: a second delivery would find the row there
+    with scopes_disabled():
+        [deadline] = CaseDeadline.objects.filter(case_id=case_id)
+    assert (deadline.department.code, deadline.rule_id, deadline.current) == (
+        "labour",
+        rule.pk,
+        True,
+    )
+
+    dispatcher = world.staff("duty_dispatcher", directory.Role.DISPATCHER)
+    intake.take_transition(
+        case_id, "sign_for", world.staff("lab", directory.Role.DEPARTMENT, ("labour",))
+    )
+    intake.assign(case_id, world.departments["xinhe_social"].pk, "改派。", by=dispatcher)
+    assert intake.co_handler_ids(case_id) == [], "an assignment by hand names its own co-handlers"
+    run_worker("deadlines")
+    with scopes_disabled():
+        current = CaseDeadline.objects.get(case_id=case_id, current=True)
+    assert (current.department.code, current.rule_id) == ("xinhe_social", None)

@@ -26,8 +26,8 @@ from django.db.models.base import ModelBase
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .api import StaffInfo, staff_info
 from .models import Tenant
+from .staff import StaffInfo, staff_info
 from .two_factor import TwoFactorLoginForm
 
 logger = logging.getLogger(__name__)

@@ -10,6 +10,8 @@ from . import policy
 from .models import Department, Region, Staff, Tenant
 from .policy import Capability, CaseFacts, Role
 from .services import create_region, create_staff
+from .staff import StaffInfo, staff_info
+from .two_factor import session_verified
 
 RegionLevel = Region.Level
 
@@ -42,40 +44,6 @@ __all__ = [
     "township_of",
     "townships",
 ]
-
-
-@dataclass(frozen=True)
-class StaffInfo:
-    """What the other services need to know about a logged-in user."""
-
-    user_id: int
-    tenant_id: int
-    role: str
-    department_ids: frozenset[int]
-    is_department_head: bool
-    region_id: int | None = None  # a reception desk's township
-
-    def can(self, capability: Capability) -> bool:
-        """Whether their role holds `capability` (see policy.py)."""
-        return policy.can(self, capability)
-
-
-def staff_info(user) -> StaffInfo | None:
-    """The user's role in their tenant, or None for anonymous users and platform operators."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    with scopes_disabled():
-        staff = Staff.objects.filter(user_id=user.pk).prefetch_related("departments").first()
-        if staff is None:
-            return None
-        return StaffInfo(
-            user_id=user.pk,
-            tenant_id=staff.tenant_id,
-            role=staff.role,
-            department_ids=frozenset(d.pk for d in staff.departments.all()),
-            is_department_head=staff.is_department_head,
-            region_id=staff.region_id,
-        )
 
 
 @dataclass(frozen=True)
@@ -144,8 +112,6 @@ def sms_reaches(tenant_id: int, phone: str) -> bool:
 def passes_two_factor(user, session) -> bool:
     """For connections outside the HTTP middleware (websockets): whether the session has done
     the 两步验证 the user's tenant requires of their role (or none is required)."""
-    from .two_factor import session_verified  # two_factor reads staff_info from here
-
     return session_verified(user, session)
 
 

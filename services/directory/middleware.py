@@ -2,7 +2,7 @@
 
 from django_scopes import scope, scopes_disabled
 
-from .api import staff_info
+from .staff import staff_info
 
 
 class TenantScopeMiddleware:

@@ -33,7 +33,7 @@ class RolePermissionBackend(BaseBackend):
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
             return set()
         if not hasattr(user_obj, "_role_perm_cache"):
-            from .api import staff_info
+            from .staff import staff_info
 
             staff = staff_info(user_obj)
             user_obj._role_perm_cache = (

@@ -19,8 +19,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import policy
-from .api import staff_info
 from .models import Tenant
+from .staff import staff_info
 
 
 def two_factor_required(user) -> bool:

@@ -13,6 +13,7 @@ from services.identifiers.phones import last_four_digits, normalise_phone
 from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.privacy import phone_hash
 
+from .handling import co_handled_case_ids
 from .models import Case, Scenario
 
 Capability = directory.Capability
@@ -80,10 +81,7 @@ def visible_to(staff: StaffInfo, cases: QuerySet[Case]) -> QuerySet[Case]:
         return cases
     readable = Q(pk__in=[])
     if reach.department_ids:
-        # Imported here: routing's api imports intake's, which imports this module.
-        from services.routing import api as routing
-
-        co_handled = routing.co_handled_case_ids(reach.department_ids)
+        co_handled = co_handled_case_ids(reach.department_ids)
         readable |= Q(department_id__in=reach.department_ids) | Q(pk__in=co_handled)
     if reach.own_intake_of is not None:
         readable |= Q(intake_officer_id=reach.own_intake_of)

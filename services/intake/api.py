@@ -3,6 +3,7 @@
 Other services get plain snapshots, never intake's model instances.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,9 +13,18 @@ from django.db import transaction
 from django.db.models import Count
 from django_scopes import scope, scopes_disabled
 
-from . import access, catalog, honeypot
+from . import access, catalog, handling, honeypot
 from .builtin_scenarios import install_builtin_scenarios
 from .models import Case, EntryPoint, EntryPointScan, ResultFile, Scenario
+from .partners import (  # what partner systems (Open311) read: scenarios, cases sans reporter
+    MAX_TRACKING_NUMBERS,
+    CaseFilter,
+    PartnerCase,
+    ScenarioFieldView,
+    ScenarioView,
+    partner_cases,
+    published_scenarios,
+)
 from .qr import entry_point_url, qr_png, qr_svg
 from .reports import (  # the command room's and the monthly report's reads (报表)
     CaseCard,
@@ -43,18 +53,23 @@ from .services import (
     transition_at_version,
 )
 from .states import CaseState, EscalationCause
-from .timeline import Note, SystemNote
+from .timeline import PUBLIC_NOTE_ACTIONS, Note, SystemNote
 
 __all__ = [
     "HONEYPOT_FIELD",
+    "MAX_TRACKING_NUMBERS",
     "CaseCard",
     "CaseConflict",
+    "CaseFilter",
     "CaseSnapshot",
     "CaseState",
     "EntryPointView",
     "EscalationCause",
     "Note",
+    "PartnerCase",
     "ResultFileView",
+    "ScenarioFieldView",
+    "ScenarioView",
     "StaleVersion",
     "SubmissionInvalid",
     "SystemNote",
@@ -69,6 +84,8 @@ __all__ = [
     "cases_by_tracking_and_phone",
     "caught_by_honeypot",
     "citizen_result_file",
+    "co_handled_case_ids",
+    "co_handler_ids",
     "counts_since",
     "create_entry_point",
     "daily_counts_by_scenario",
@@ -87,8 +104,10 @@ __all__ = [
     "mask_phone",
     "monthly_case_figures",
     "open_case_count",
+    "partner_cases",
     "public_result_files",
     "public_timeline",
+    "published_scenarios",
     "register_scan",
     "resolve_case",
     "satisfaction_by_township",
@@ -97,6 +116,7 @@ __all__ = [
     "staff_scenarios",
     "staff_submission_form",
     "submission_form",
+    "submit_for_partner",
     "submit_for_staff",
     "submit_via_entry_point",
     "take_transition",
@@ -180,12 +200,6 @@ def case_by_access_key(access_key: str) -> CaseSnapshot | None:
             Case.objects.select_related("scenario", "region").filter(access_key=access_key).first()
         )
     return _snapshot(case) if case else None
-
-
-# Transitions whose note is a reply to the citizen (受理, 办理结果, 评价, 说明结案). The notes of other
-# transitions (return reasons, routing explanations) stay with staff: the citizen sees only the
-# state change. Notes that change no state are shown when they were recorded as public.
-PUBLIC_NOTE_ACTIONS = frozenset({"submit", "resolve", "close", "reopen", "close_by_dispatcher"})
 
 
 def public_timeline(case_id: int) -> list[dict[str, Any]]:
@@ -330,6 +344,30 @@ def submit_for_staff(
     return _snapshot(case)
 
 
+def submit_for_partner(
+    tenant_id: int, scenario_code: str, data: Any, *, officer=None
+) -> CaseSnapshot:
+    """A partner system's submission (对接系统, e.g. Open311), channel `api`. With `officer`
+    (the staff member its key acts as) it is theirs as at the desk: PermissionDenied unless
+    they take submissions for this tenant. LookupError: no such active scenario;
+    SubmissionInvalid: nothing stored."""
+    if officer is not None:
+        if access.intake_staff(officer).tenant_id != tenant_id:
+            raise PermissionDenied
+        return submit_for_staff(officer, scenario_code, data, channel=Case.Channel.API)
+    with scopes_disabled():
+        scenario = (
+            Scenario.objects.select_related("tenant")
+            .filter(tenant_id=tenant_id, code=scenario_code, active=True)
+            .first()
+        )
+    if scenario is None:
+        raise LookupError(scenario_code)
+    with scope(tenant=tenant_id):
+        case = submit(scenario, data, channel=Case.Channel.API)
+    return _snapshot(case)
+
+
 def staff_case(user, case_id: int) -> CaseSnapshot:
     """A case this user may read, or PermissionDenied (also for other tenants' cases, so
     their ids reveal nothing)."""
@@ -347,23 +385,41 @@ def cases_by_phone(user, raw_phone: str, tracking_number: str = "") -> list[Case
 
 
 def assign(
-    case_id: int, department_id: int, note: Note, *, by=None, priority: int | None = None
+    case_id: int,
+    department_id: int,
+    note: Note,
+    *,
+    by=None,
+    priority: int | None = None,
+    co_department_ids: Iterable[int] = (),
+    rule_id: int | None = None,
 ) -> CaseSnapshot:
-    """分拨 by the system (a rule) or 派单/改派 by a dispatcher (`by`); a rule may also set the
-    case's priority (e.g. a group wage-arrears case becomes urgent)."""
+    """分拨 by the system (routing's rule `rule_id`) or 派单/改派 by a dispatcher (`by`): the lead
+    department and the co-handlers (协同) in one transaction; a rule may also set the case's
+    priority (e.g. a group wage-arrears case becomes urgent). `case.assigned` carries `rule_id`
+    so the deadline clock (routing) starts from the event alone."""
     changes = {"department_id": department_id}
     if priority is not None:
         changes["priority"] = priority
     with transaction.atomic():
         case = _load(case_id)
         name = {"submitted": "route", "needs_dispatch": "dispatch"}.get(case.state, "reassign")
+        case = transition(case, name, by=by, note=note, announce={"rule_id": rule_id}, **changes)
+        handling.replace_co_handlers(case, co_department_ids)
         # The case as saved: no second read (routing assigns at the pace of submissions).
-        return _snapshot(transition(case, name, by=by, note=note, **changes))
+        return _snapshot(case)
 
 
 def hold_for_dispatch(case_id: int, note: Note) -> CaseSnapshot:
-    transition(_load(case_id), "hold_for_dispatch", note=note)
+    """待人工派单: no rule matched; whoever co-handled an earlier assignment no longer does."""
+    with transaction.atomic():
+        case = transition(_load(case_id), "hold_for_dispatch", note=note)
+        handling.replace_co_handlers(case, ())
     return get_case(case_id)
+
+
+co_handled_case_ids = handling.co_handled_case_ids
+co_handler_ids = handling.co_handler_ids
 
 
 def take_transition(case_id: int, name: str, user, note: str = "", **changes: Any) -> CaseSnapshot:

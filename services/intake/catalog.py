@@ -12,6 +12,8 @@ seen by the others after at most LOCAL_SECONDS.
 """
 
 import logging
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
@@ -68,28 +70,57 @@ def _load(token: str) -> EntryPoint | None:
         )
 
 
+# This process's copies, keyed by the shared key (tenant, generation, token): an edit
+# advances the generation, so a copy is used only while the shared cache would serve the same.
+# A request looks its entry point up several times (rate limit, page, submission): one cache
+# round trip each, not three, and nothing to unpickle.
+_local: OrderedDict[str, EntryPoint | None] = OrderedDict()
+_LOCAL_ENTRIES = 1024
+_local_lock = threading.Lock()  # sync views run on several threads of one process
+# A code never moves to another tenant: token → tenant needs no invalidation.
+_tenants: dict[str, int] = {}
+
+
 def entry_point(token: str) -> EntryPoint | None:
     """The entry point behind `token` with its tenant, region, scenario and the scenario's
     fields loaded (active or not: callers decide), or None. Treat it as read-only."""
-    tenant_id = _cached("get", _tenant_key(token))
+    tenant_id = _tenants.get(token) or _cached("get", _tenant_key(token))
     if tenant_id is None:
         found = _load(token)
         if found is None:
             return None
-        # A code never moves to another tenant: this mapping needs no invalidation.
         _cached("set", _tenant_key(token), found.tenant_id, SHARED_SECONDS)
+        _remember_tenant(token, found.tenant_id)
         _store(found)
         return found
+    _remember_tenant(token, tenant_id)
     generation = _cached("get", _generation_key(tenant_id)) or 0
     key = _entry_key(tenant_id, generation, token)
+    with _local_lock:
+        if key in _local:
+            _local.move_to_end(key)
+            return _local[key]
     cached = _cached("get", key)
-    if cached == _MISSING:
-        return None
-    if cached is not None:
-        return cached
-    found = _load(token)
-    _cached("set", key, found if found is not None else _MISSING, _seconds())
+    if cached is None:
+        cached = _load(token)
+        _cached("set", key, cached if cached is not None else _MISSING, _seconds())
+    found = None if cached == _MISSING else cached
+    if settings.REDIS_URL:  # without a shared generation, each process's cache is its own
+        _keep_local(key, found)
     return found
+
+
+def _remember_tenant(token: str, tenant_id: int) -> None:
+    if len(_tenants) >= _LOCAL_ENTRIES * 8:
+        _tenants.clear()
+    _tenants[token] = tenant_id
+
+
+def _keep_local(key: str, found: EntryPoint | None) -> None:
+    with _local_lock:
+        _local[key] = found
+        while len(_local) > _LOCAL_ENTRIES:
+            _local.popitem(last=False)
 
 
 def _store(found: EntryPoint) -> None:

@@ -434,6 +434,38 @@ class Case(ConcurrentTransitionMixin, models.Model):
         """作废: spam or a duplicate of another case."""
 
 
+class CaseCoHandler(models.Model):
+    """协同处置: a department that co-handles a case beside the lead department (承办部门).
+
+    Intake owns who handles a case, lead and co-handlers, so the rule of who may read it reads
+    only intake's tables; routing decides and asks intake to assign (api.assign)."""
+
+    tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE)
+    case = models.ForeignKey(
+        "Case", on_delete=models.CASCADE, related_name="co_handlers", verbose_name=_("案件")
+    )
+    department = models.ForeignKey(
+        "directory.Department",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("协同部门"),
+    )
+    added_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        verbose_name = _("协同部门")
+        verbose_name_plural = _("协同部门")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"], name="case_co_handler_once")
+        ]
+        indexes = [models.Index(fields=["department", "case"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.department}"
+
+
 class CaseEvent(models.Model):
     """One row of a case's append-only timeline (全程留痕): who did what, when, from → to."""
 

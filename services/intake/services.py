@@ -237,9 +237,11 @@ def transition(
     by_label: str = SYSTEM_LABEL,
     note: Note = "",
     public: bool = True,
+    announce: dict[str, Any] | None = None,
     **changes: Any,
 ) -> Case:
-    """Takes transition `name`, applies `changes`, writes the timeline row and the event.
+    """Takes transition `name`, applies `changes`, writes the timeline row and the event
+    (`announce`: what the event carries beyond the case's id and tenant).
 
     Raises PermissionDenied when `by` may not take it, CaseConflict when the case is no longer
     in a state it applies to (including when another user moved it first).
@@ -268,7 +270,7 @@ def transition(
                 note_params=note_params,
                 public=public,
             )
-            eventbus.publish(TRANSITIONS[name].event, _payload(case))
+            eventbus.publish(TRANSITIONS[name].event, {**_payload(case), **(announce or {})})
     except (TransitionNotAllowed, ConcurrentTransition) as exc:
         case.refresh_from_db()
         raise CaseConflict(

@@ -26,6 +26,11 @@ EVENT_LABELS = {
     "anonymise": _("删除个人信息"),
 }
 
+# Transitions whose note is a reply to the citizen (受理, 办理结果, 评价, 说明结案). The notes of other
+# transitions (return reasons, routing explanations) stay with staff: the citizen sees only the
+# state change. Notes that change no state are shown when they were recorded as public.
+PUBLIC_NOTE_ACTIONS = frozenset({"submit", "resolve", "close", "reopen", "close_by_dispatcher"})
+
 # note_params key listing the values that are catalogue messages themselves (a deadline's
 # name, a time unit), translated with the note.
 _TRANSLATED = "_translated"

@@ -11,7 +11,6 @@ from . import deadlines, stats
 from .extensions import decide_extension, request_extension
 from .holidays import YearNotPublished, import_official_year, set_calendar_days
 from .models import (
-    CaseCoHandler,
     DeadlineExtension,
     DeadlinePolicy,
     RoutingRule,
@@ -24,7 +23,6 @@ __all__ = [
     "TimeUnit",
     "YearNotPublished",
     "case_ids_in_colour",
-    "co_handled_case_ids",
     "create_deadline_policy",
     "create_rule",
     "deadline_colours",
@@ -49,13 +47,6 @@ def case_ids_in_colour(colour: str, now: datetime | None = None) -> QuerySet:
     """Ids of the active tenant's cases whose deadline is `colour` now, as a values_list
     usable in `Case.objects.filter(pk__in=...)`. Raises ValueError for an unknown colour."""
     return deadlines.in_colour(colour, now)
-
-
-def co_handled_case_ids(department_ids: Iterable[int]) -> QuerySet:
-    """Ids of cases these departments co-handle (协同处置), as a values_list (active scope)."""
-    return CaseCoHandler.objects.filter(department_id__in=list(department_ids)).values_list(
-        "case_id", flat=True
-    )
 
 
 def monthly_stats(tenant_id: int, year: int, month: int) -> dict[str, Any]:

@@ -10,9 +10,9 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from . import rules
 from .models import CalendarDay, DeadlinePolicy, RoutingConfigVersion, RoutingRule, WorkCalendar
 from .working_time import Calendar
 
@@ -32,6 +32,10 @@ class TenantRouting:
         default = [p for p in self.policies if p.is_default]
         return next(iter(by_rule + by_scenario + default), None)
 
+    def rule(self, rule_id: int):
+        """The active rule `rule_id`, None if it is gone or switched off since."""
+        return next((r for r in self.rules if r.pk == rule_id), None)
+
 
 _cache: dict[int, tuple[int, TenantRouting]] = {}
 _lock = threading.Lock()
@@ -42,17 +46,33 @@ def version(tenant_id: int) -> int:
     return next(iter(row), (0,))[0]
 
 
+def read_calendar(tenant_id: int) -> Calendar:
+    """The tenant's working calendar (工作日历) as stored: hours, weekend, holidays and
+    make-up workdays."""
+    settings = WorkCalendar.objects.filter(tenant_id=tenant_id).first()
+    days = CalendarDay.objects.filter(tenant_id=tenant_id).values_list("date", "kind")
+    holidays = frozenset(d for d, kind in days if kind == CalendarDay.Kind.HOLIDAY)
+    workdays = frozenset(d for d, kind in days if kind == CalendarDay.Kind.WORKDAY)
+    if settings is None:
+        return Calendar(holidays=holidays, workdays=workdays)
+    return Calendar(
+        day_start=settings.day_start,
+        day_end=settings.day_end,
+        weekend=frozenset(settings.weekend_days),
+        holidays=holidays,
+        workdays=workdays,
+    )
+
+
 def tenant_routing(tenant_id: int) -> TenantRouting:
     """The tenant's configuration as of now, from the process cache while unchanged."""
-    from . import deadlines, rules  # they use this module's cache
-
     current = version(tenant_id)
     cached = _cache.get(tenant_id)
     if cached is not None and cached[0] == current:
         return cached[1]
     loaded = TenantRouting(
         rules=rules.load_rules(tenant_id),
-        calendar=deadlines.read_calendar(tenant_id),
+        calendar=read_calendar(tenant_id),
         policies=tuple(DeadlinePolicy.objects.filter(tenant_id=tenant_id).order_by("pk")),
     )
     with _lock:
@@ -63,10 +83,7 @@ def tenant_routing(tenant_id: int) -> TenantRouting:
 
 def changed(tenant_id: int) -> None:
     """Every cached copy of the tenant's configuration is out of date from now on."""
-    if not RoutingConfigVersion.objects.filter(tenant_id=tenant_id).update(
-        version=F("version") + 1
-    ):
-        RoutingConfigVersion.objects.get_or_create(tenant_id=tenant_id, defaults={"version": 1})
+    RoutingConfigVersion.advance(tenant_id)
 
 
 def _instance_changed(sender, instance, **kwargs) -> None:

@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from services.intake import api as intake
 
 from .config import TenantRouting, tenant_routing
-from .models import CalendarDay, CaseDeadline, DeadlinePolicy, WorkCalendar
+from .models import CaseDeadline, DeadlinePolicy
 from .working_time import Calendar, add_working_time, warning_instant
 
 logger = logging.getLogger(__name__)
@@ -33,22 +33,6 @@ def event_time(payload: dict[str, Any]) -> datetime:
 def load_calendar(tenant_id: int) -> Calendar:
     """The tenant's working calendar, from the routing configuration cache."""
     return tenant_routing(tenant_id).calendar
-
-
-def read_calendar(tenant_id: int) -> Calendar:
-    settings = WorkCalendar.objects.filter(tenant_id=tenant_id).first()
-    days = CalendarDay.objects.filter(tenant_id=tenant_id).values_list("date", "kind")
-    holidays = frozenset(d for d, kind in days if kind == CalendarDay.Kind.HOLIDAY)
-    workdays = frozenset(d for d, kind in days if kind == CalendarDay.Kind.WORKDAY)
-    if settings is None:
-        return Calendar(holidays=holidays, workdays=workdays)
-    return Calendar(
-        day_start=settings.day_start,
-        day_end=settings.day_end,
-        weekend=frozenset(settings.weekend_days),
-        holidays=holidays,
-        workdays=workdays,
-    )
 
 
 def choose_policy(
@@ -117,11 +101,14 @@ def start_deadline(
     )
 
 
-def follow_assignment(case_id: int, at: datetime) -> CaseDeadline | None:
-    """On case.assigned (派单, 改派, or routing's own): the assignment's deadline, once.
+def follow_assignment(
+    case_id: int, at: datetime, rule_id: int | None = None
+) -> CaseDeadline | None:
+    """On case.assigned (分拨 by rule `rule_id`, 派单, 改派): the assignment's deadline, once;
+    the rule's own deadline policy, if it names one, wins over the scenario's.
 
-    Routing records its own assignments in the routing transaction; a dispatcher's are
-    recorded here. A redelivered event finds the row already there and changes nothing.
+    The event is the only way a clock starts, so every assignment is timed the same way. A
+    redelivered event finds the row already there and changes nothing.
     """
     case = intake.get_case(case_id)
     if case.state not in OPEN_ASSIGNED or case.department_id is None:
@@ -130,7 +117,17 @@ def follow_assignment(case_id: int, at: datetime) -> CaseDeadline | None:
     current = current_deadline(case_id)
     if current is not None and current.department_id == case.department_id:
         return current
-    return start_deadline(case, at=at)
+    config = tenant_routing(case.tenant_id)
+    rule = config.rule(rule_id) if rule_id is not None else None
+    return start_deadline(
+        case,
+        at=at,
+        # A rule switched off or deleted since: the scenario's clock (the FK needs a live rule).
+        rule_id=rule.pk if rule else None,
+        rule_policy_id=rule.policy_id if rule else None,
+        ends_earlier=current is not None,
+        config=config,
+    )
 
 
 def record_signed(case_id: int, at: datetime) -> None:

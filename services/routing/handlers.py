@@ -25,7 +25,9 @@ def reroute_returned_case(event: str, payload: dict) -> None:
 
 @eventbus.subscribe("case.assigned", queue=DEADLINES)
 def start_deadline_clock(event: str, payload: dict) -> None:
-    deadlines.follow_assignment(payload["case_id"], deadlines.event_time(payload))
+    deadlines.follow_assignment(
+        payload["case_id"], deadlines.event_time(payload), payload.get("rule_id")
+    )
 
 
 @eventbus.subscribe("case.signed_for", queue=DEADLINES)

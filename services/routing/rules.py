@@ -144,13 +144,6 @@ def load_rules(tenant_id: int, *, include_inactive: bool = False) -> list[Compil
     return [compile_rule(r) for r in rules.order_by("order", "pk")]
 
 
-def active_rules(tenant_id: int) -> list[CompiledRule]:
-    """The tenant's active rules, compiled once per configuration change (see config.py)."""
-    from .config import tenant_routing
-
-    return tenant_routing(tenant_id).rules
-
-
 def first_match(
     rules: list[CompiledRule], case: Routable, skip: set[int] = frozenset()
 ) -> CompiledRule | None:

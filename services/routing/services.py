@@ -1,6 +1,5 @@
 """Choosing a department for a case (分拨)."""
 
-import dataclasses
 import logging
 
 from django.db import transaction
@@ -11,7 +10,7 @@ from services.intake import api as intake
 
 from . import deadlines
 from .config import tenant_routing
-from .models import CaseCoHandler, RoutingDecision
+from .models import RoutingDecision
 from .rules import CompiledRule, first_match
 
 logger = logging.getLogger(__name__)
@@ -23,28 +22,24 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
     Runs inside the case's tenant scope (the event bus sets it), so only that tenant's rules
     are seen. Idempotent: a case that is no longer waiting for routing is left alone. A rule whose
     department returned (退回) the case is skipped, so the case never bounces straight back.
-    The assignment, its co-handling departments and its deadlines commit together.
+    Routing decides; intake records who handles the case (lead and co-handlers) and announces
+    `case.assigned`, on which the deadline clock starts (deadlines.follow_assignment).
     """
     with transaction.atomic():
         case = intake.get_case(case_id)
         if case.state != intake.CaseState.SUBMITTED:
             logger.info("Case %s not routed: state is %s", case_id, case.state)
             return None
-        now = timezone.now()
         if after_return:
-            _record_return(case, now)
-        # A case never assigned has no returns, co-handlers or deadlines to look at or end.
-        assigned_before = after_return or case.department_id is not None
+            _record_return(case, timezone.now())
         returned_rules = set()
-        if assigned_before:
+        if after_return or case.department_id is not None:
             returned_rules = set(
                 RoutingDecision.objects.filter(case_id=case_id, returned=True)
                 .exclude(rule=None)
                 .values_list("rule_id", flat=True)
             )
-            CaseCoHandler.objects.filter(case_id=case_id).delete()
-        config = tenant_routing(case.tenant_id)
-        rule = first_match(config.rules, case, returned_rules)
+        rule = first_match(tenant_routing(case.tenant_id).rules, case, returned_rules)
         if rule is None:
             intake.hold_for_dispatch(case_id, _no_match_note(bool(returned_rules)))
             logger.info("Case %s (tenant %s): no rule matched", case_id, case.tenant_id)
@@ -54,21 +49,12 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
                 outcome=RoutingDecision.Outcome.NO_MATCH,
             )
         intake.assign(
-            case_id, rule.department_id, _assignment_note(rule), priority=rule.set_priority
-        )
-        CaseCoHandler.objects.bulk_create(
-            CaseCoHandler(
-                tenant_id=case.tenant_id, case_id=case_id, department_id=d, rule_id=rule.pk
-            )
-            for d in rule.co_department_ids
-        )
-        deadlines.start_deadline(
-            dataclasses.replace(case, department_id=rule.department_id),
-            at=now,
+            case_id,
+            rule.department_id,
+            _assignment_note(rule),
+            priority=rule.set_priority,
+            co_department_ids=rule.co_department_ids,
             rule_id=rule.pk,
-            rule_policy_id=rule.policy_id,
-            ends_earlier=assigned_before,
-            config=config,
         )
         # DEBUG: one line per case is noise at volume (the decision row is the record).
         logger.debug(

@@ -3,12 +3,11 @@ deadlines of each assignment (cases themselves live in intake and are referred t
 
 from .config import RoutingConfigVersion
 from .deadlines import CaseDeadline, DeadlineExtension, DeadlinePolicy, TimeUnit
-from .rules import CaseCoHandler, RoutingDecision, RoutingRule
+from .rules import RoutingDecision, RoutingRule
 from .workcalendar import CalendarDay, WorkCalendar
 
 __all__ = [
     "CalendarDay",
-    "CaseCoHandler",
     "CaseDeadline",
     "DeadlineExtension",
     "DeadlinePolicy",

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import F
 
 
 class RoutingConfigVersion(models.Model):
@@ -17,3 +18,9 @@ class RoutingConfigVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.version}"
+
+    @classmethod
+    def advance(cls, tenant_id: int) -> None:
+        """Every cached copy of the tenant's configuration is out of date from now on."""
+        if not cls.objects.filter(tenant_id=tenant_id).update(version=F("version") + 1):
+            cls.objects.get_or_create(tenant_id=tenant_id, defaults={"version": 1})

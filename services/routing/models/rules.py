@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 from simple_history.models import HistoricalRecords
 
+from .config import RoutingConfigVersion
 from .deadlines import tracking_number
 
 # Intake's channel and priority values, repeated here because routing may not import intake's
@@ -18,13 +19,11 @@ class RuleQuerySet(models.QuerySet):
     def update(self, **kwargs):
         # Routing workers cache a tenant's rules until its configuration version moves
         # (services/routing/config.py); a bulk update sends no save signal, so it moves it here.
-        from ..config import changed
-
         kwargs.setdefault("updated_at", timezone.now())
         tenants = set(self.values_list("tenant_id", flat=True).distinct())
         updated = super().update(**kwargs)
         for tenant_id in tenants:
-            changed(tenant_id)
+            RoutingConfigVersion.advance(tenant_id)
         return updated
 
 
@@ -146,28 +145,3 @@ class RoutingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{tracking_number(self.case_id)}: {self.get_outcome_display()}"
-
-
-class CaseCoHandler(models.Model):
-    """协同处置: a department that co-handles a case beside the lead department."""
-
-    tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE)
-    case_id = models.BigIntegerField(db_index=True)
-    department = models.ForeignKey(
-        "directory.Department", on_delete=models.CASCADE, related_name="+"
-    )
-    rule = models.ForeignKey(RoutingRule, null=True, on_delete=models.SET_NULL, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager(tenant="tenant")
-
-    class Meta:
-        verbose_name = _("协同部门")
-        verbose_name_plural = _("协同部门")
-        constraints = [
-            models.UniqueConstraint(fields=["case_id", "department"], name="co_handler_once")
-        ]
-        indexes = [models.Index(fields=["department", "case_id"])]
-
-    def __str__(self) -> str:
-        return f"{tracking_number(self.case_id)}: {self.department}"
