@@ -4,7 +4,7 @@ Every error the HTTP API under /api/ answers — validation, authentication, per
 missing case, a stale version, a rate limit, a database outage — is an
 `application/problem+json` object:
 
-    {"type": "about:blank", "title": "Conflict", "status": 409,
+    {"type": "about:blank", "title": "与当前状态冲突", "status": 409,
      "detail": "…what happened, in the reader's language…",
      "errors": {"field": ["message", …]}}          # only for invalid input
 
@@ -19,6 +19,7 @@ Depends on nothing of the project (DRF and Django only): the edge middleware use
 from http import HTTPStatus
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.renderers import JSONRenderer
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -34,6 +35,25 @@ PROBLEM_TYPES = {
 }
 
 
+# The titles in the reader's language (the catalogue in the project's locale/); any other status
+# has its HTTP reason phrase.
+TITLES = {
+    400: _("请求无效"),
+    401: _("未认证"),
+    403: _("无权操作"),
+    404: _("未找到"),
+    405: _("不支持该请求方法"),
+    406: _("无法提供所需的格式"),
+    409: _("与当前状态冲突"),
+    410: _("已停用"),
+    413: _("请求体过大"),
+    415: _("不支持的请求体格式"),
+    429: _("请求过于频繁"),
+    500: _("系统出错"),
+    503: _("服务暂不可用"),
+}
+
+
 def problem_body(
     status: int,
     detail: str = "",
@@ -43,7 +63,7 @@ def problem_body(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": type_,
-        "title": HTTPStatus(status).phrase,
+        "title": str(TITLES.get(status, HTTPStatus(status).phrase)),
         "status": status,
         "detail": detail or HTTPStatus(status).description,
     }
@@ -126,7 +146,10 @@ def _problem_schema() -> dict:
                 "description": "about:blank, or one of: "
                 + "; ".join(f"{urn} ({meaning})" for urn, meaning in PROBLEM_TYPES.items()),
             },
-            "title": {"type": "string", "description": "the HTTP status's phrase"},
+            "title": {
+                "type": "string",
+                "description": "what kind of problem, in the request's language",
+            },
             "status": {"type": "integer"},
             "detail": {"type": "string", "description": "what happened, in the request's language"},
             "errors": {

@@ -169,6 +169,8 @@ def test_a_refusal_is_in_the_callers_language(county):
         )
         assert response.status_code == 403
         assert words in response.json()["detail"], (language, response.json())
+        title = {"en": "Forbidden", "zh-hans": "无权操作"}[language]
+        assert response.json()["title"] == title
 
 
 def test_statistics_need_cases_read_and_a_command_room_member(county):

@@ -241,3 +241,16 @@ def test_simultaneous_transitions_with_one_version_one_wins_the_other_is_409(cou
     assert loser.json()["type"] in (STALE, NOT_NOW)
     with scopes_disabled():
         assert case(case_id_of(number)).timeline.filter(action="sign_for").count() == 1
+
+
+def test_unknown_api_addresses_and_crashes_answer_problems_too(client):
+    from django.test import RequestFactory
+
+    from config.edge import server_error
+
+    unknown = client.get("/api/v1/no-such-thing/")
+    assert _problem(unknown, 404)["detail"] == "没有这个接口地址。"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+    crashed = server_error(RequestFactory().get("/api/v1/cases/"))
+    assert crashed.status_code == 500 and crashed["Content-Type"] == PROBLEM
