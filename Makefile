@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --sample-cases
 	@echo "Starting web (port $(PORT)), the scheduler and the workers of every queue (Procfile); Ctrl-C stops all."
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --procfile Procfile --port $(PORT)
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "services.notify",
     "services.apikeys",
     "services.open311",
+    "services.governance",
     "frontend",
     "demo",
     "ops",
@@ -220,10 +221,23 @@ TASK_WORKER_TIMEOUT_SECONDS = float(os.environ.get("TASK_WORKER_TIMEOUT_SECONDS"
 TASK_CLAIM_BATCH = int(os.environ.get("TASK_CLAIM_BATCH", "10"))
 
 # --- SMS ------------------------------------------------------------------------------------
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # console | twilio | memory
+# The providers a tenant may choose from (短信设置): name → factory(tenant_id) -> backend
+# (services/notify/backends.py says what a backend is). SMS_BACKEND is the default.
+SMS_BACKENDS = {
+    "console": "services.notify.backends.console_backend",
+    "memory": "services.notify.backends.memory_backend",
+    "twilio": "services.notify.backends.twilio_backend",
+    "aliyun": "services.notify.aliyun.aliyun_backend",
+}
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")  # console | twilio | aliyun | memory
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+# Alibaba Cloud SMS (阿里云短信): the deployment's account; a tenant may name its own
+# (ALIYUN_ACCESS_KEY_ID_<REF> / ALIYUN_ACCESS_KEY_SECRET_<REF>) in 短信设置.
+ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
+ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
 # Quiet hours a new tenant starts with (local time; each tenant can change its own): non-urgent
 # SMS wait until they end. Empty: none.
 SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "22:00-08:00")

@@ -9,19 +9,23 @@ import io
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from services import satisfaction
 from services.directory import api as directory
+from services.governance import api as governance
 from services.intake import api as intake
 from services.notify import api as notify
 
 from . import dashboard_data as data
+from . import dashboard_map
 from .dashboard_live import layer_is_in_memory, may_watch
 
 # Seconds between the page's catch-up polls: often when pushes cannot reach this process.
@@ -61,9 +65,38 @@ def dashboard(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
         "poll_seconds": POLL_SECONDS_IN_MEMORY if layer_is_in_memory() else POLL_SECONDS_WITH_PUSH,
         "charts": data.chart_svgs(staff.tenant_id),
         "alerts": notify.unread_notifications(staff.user_id)[:ALERTS_SHOWN],
+        "map": _live_map(request, staff),
         **data.panels(staff.tenant_id),
     }
-    return render(request, "frontend/dashboard.html", context)
+    return _allow_tiles(render(request, "frontend/dashboard.html", context), context["map"])
+
+
+def _allow_tiles(response: HttpResponse, shown: dict) -> HttpResponse:
+    """Lets the page load the base map from the tenant's own tile server (off by default):
+    that origin joins img-src for this response only."""
+    if shown.get("tile_origin"):
+        response._csp_update = {"img-src": [shown["tile_origin"]]}
+    return response
+
+
+def _live_map(request: HttpRequest, staff: directory.StaffInfo) -> dict:
+    """The command room's map: this month, the measure the screen chose (?map=)."""
+    today = timezone.localdate()
+    return dashboard_map.county_map(
+        staff.tenant_id,
+        dashboard_map.measure_choice(request.GET.get("map")),
+        today.year,
+        today.month,
+        with_points=dashboard_map.may_see_points(staff),
+    )
+
+
+@require_GET
+@command_room
+def dashboard_map_fragment(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
+    """The map alone, re-fetched with the panels when cases arrive or change."""
+    shown = _live_map(request, staff)
+    return _allow_tiles(render(request, "frontend/dashboard_map.html", {"map": shown}), shown)
 
 
 @require_GET
@@ -90,7 +123,8 @@ def dashboard_live(request: HttpRequest, staff: directory.StaffInfo) -> JsonResp
 
 def _month(request: HttpRequest) -> tuple[int, int]:
     """The month asked for; by default the current one (last month is a link away)."""
-    value = request.GET.get("month") or timezone.localdate().strftime("%Y-%m")
+    value = request.GET.get("month") or request.POST.get("month")
+    value = value or timezone.localdate().strftime("%Y-%m")
     try:
         year, month = (int(part) for part in value.split("-", 1))
     except ValueError:
@@ -104,6 +138,7 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
     try:
         year, month = _month(request)
         report = data.monthly_report(staff.tenant_id, year, month)
+        index = governance.index_report(staff.tenant_id, year, month)
     except ValueError as exc:
         return render(
             request,
@@ -111,8 +146,23 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
             {"error": str(exc), "month_value": request.GET.get("month", "")},
             status=400,
         )
+    measure = dashboard_map.measure_choice(
+        request.GET.get("map"), dashboard_map.REPORT_DEFAULT_MEASURE
+    )
     context = {
+        "map": dashboard_map.county_map(
+            staff.tenant_id,
+            measure,
+            year,
+            month,
+            with_points=dashboard_map.may_see_points(staff),
+            month_points=True,
+        ),
         "report": report,
+        "index": index,
+        "index_header": _index_header(index),
+        "may_recompute": index.frozen and staff.can(directory.Capability.RECOMPUTE_INDEX),
+        "may_enter": staff.can(directory.Capability.ENTER_INDEX_VALUES),
         "columns": [label for _key, label in data.REPORT_COLUMNS],
         "townships": data.report_table(report["townships"]),
         "departments": data.report_table(report["departments"]),
@@ -121,7 +171,92 @@ def monthly_report(request: HttpRequest, staff: directory.StaffInfo) -> HttpResp
         "tenant": directory.get_tenant(staff.tenant_id),
         "satisfied_meaning": satisfaction.satisfied_meaning(),
     }
-    return render(request, "frontend/dashboard_report.html", context)
+    return _allow_tiles(render(request, "frontend/dashboard_report.html", context), context["map"])
+
+
+def _index_header(index: governance.IndexReport) -> list[str]:
+    header = [_("排名"), _("镇街"), _("治理指数"), _("环比变化"), _("名次变化")]
+    for _level, name in index.columns:
+        header += [name, _("%(name)s排名") % {"name": name}]
+    return [*header, _("说明")]
+
+
+def _index_table(index: governance.IndexReport) -> list[list]:
+    rows = []
+    for row in index.rows:
+        cells = [row.rank, row.name, row.index, row.change, row.rank_change]
+        for score, rank in row.parts:
+            cells += [score, rank]
+        rows.append([*cells, row.explanation])
+    return rows
+
+
+@require_POST
+@command_room
+def recompute_index(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
+    """重新计算 a closed month's index: the command room or the administrator, with a reason."""
+    if not staff.can(directory.Capability.RECOMPUTE_INDEX):
+        return HttpResponse(status=403)
+    try:
+        year, month = _month(request)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    try:
+        governance.recompute(staff, year, month, request.POST.get("reason", ""))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已重新计算并记录。"))
+    return redirect(f"{reverse('frontend:dashboard-report')}?month={year:04d}-{month:02d}")
+
+
+@command_room
+def index_entries(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
+    """月度填报: the month's staff-entered indicators for every township, on one sheet."""
+    if not staff.can(directory.Capability.ENTER_INDEX_VALUES):
+        return HttpResponse(status=403)
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    try:
+        year, month = _month(request)
+        sheet = governance.entry_sheet(staff.tenant_id, year, month)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = governance.save_entry_sheet(staff, year, month, request.POST)
+        if not errors:
+            messages.success(request, _("已保存。"))
+            return redirect(f"{reverse('frontend:index-entries')}?month={year:04d}-{month:02d}")
+    rows = [
+        (
+            name,
+            [
+                (
+                    field := governance.entry_field_name(column.code, town),
+                    request.POST.get(field, "") if errors else _number(value),
+                    errors.get(field, ""),
+                )
+                for column, value in zip(sheet.columns, values, strict=True)
+            ],
+        )
+        for town, name, values in sheet.rows
+    ]
+    context = {
+        "sheet": sheet,
+        "rows": rows,
+        "closed": governance.is_closed(year, month),
+        "month_value": f"{year:04d}-{month:02d}",
+        "tenant": directory.get_tenant(staff.tenant_id),
+    }
+    return render(request, "frontend/index_entries.html", context, status=400 if errors else 200)
+
+
+def _number(value: float | None) -> str:
+    """A stored value as typed: 3 rather than 3.0."""
+    if value is None:
+        return ""
+    return str(int(value)) if value == int(value) else str(value)
 
 
 @require_GET
@@ -132,16 +267,18 @@ def monthly_report_file(request: HttpRequest, staff: directory.StaffInfo, fmt: s
     try:
         year, month = _month(request)
         report = data.monthly_report(staff.tenant_id, year, month)
+        index = governance.index_report(staff.tenant_id, year, month)
     except ValueError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     header = [str(label) for _key, label in data.REPORT_COLUMNS]
     sections = [
-        (_("镇街"), data.report_table(report["townships"])),
-        (_("部门"), data.report_table(report["departments"])),
+        (_("治理指数"), _index_header(index), _index_table(index)),
+        (_("镇街"), header, data.report_table(report["townships"])),
+        (_("部门"), header, data.report_table(report["departments"])),
     ]
     name = f"governance-{year:04d}-{month:02d}"
     if fmt == "xlsx":
-        body = _xlsx(header, sections)
+        body = _xlsx(sections)
         response = HttpResponse(
             body,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -151,7 +288,7 @@ def monthly_report_file(request: HttpRequest, staff: directory.StaffInfo, fmt: s
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    for title, rows in sections:
+    for title, header, rows in sections:
         writer.writerow([title])
         writer.writerow(header)
         writer.writerows(_cells(row) for row in rows)
@@ -174,12 +311,12 @@ def _cell(value):
     return value
 
 
-def _xlsx(header: list[str], sections: list[tuple[str, list[list]]]) -> bytes:
+def _xlsx(sections: list[tuple[str, list[str], list[list]]]) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for title, rows in sections:
+    for title, header, rows in sections:
         sheet = workbook.create_sheet(title)
         sheet.append(header)
         for row in rows:

@@ -1,13 +1,14 @@
 """What the command-room screen and the monthly report show, gathered from the services'
 public api modules. Plain functions; the views only render them.
 
-The monthly report (月度考核, the "governance index" townships are ranked by) joins routing's
-figures (received, on time, returned, handling time) with intake's (reopened, satisfaction)
+The monthly report (月度考核) ranks townships by the governance index (治理指数), which
+services/governance owns and computes; below it, the figures it partly draws on: routing's
+(received, on time, returned, handling time) joined with intake's (reopened, satisfaction)
 per township and per department.
 """
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -30,7 +31,7 @@ def _start_of_day(now: dt.datetime) -> dt.datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     tz = timezone.get_current_timezone()
     start = dt.datetime(year, month, 1, tzinfo=tz)
     end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
@@ -93,7 +94,7 @@ def chart_svgs(tenant_id: int, now: dt.datetime | None = None) -> dict[str, Any]
         (row["department_name"], _rate(row["resolved_on_time"], row["resolved"]))
         for row in stats["departments"]
     ]
-    start, end = _month_bounds(now.year, now.month)
+    start, end = month_bounds(now.year, now.month)
     satisfied = [
         (row["township"], row["satisfied_rate"])
         for row in intake.satisfaction_by_township(tenant_id, start, end)
@@ -132,21 +133,11 @@ class ReportRow:
     satisfied_rate: float | None  # % of ratings the scale counts as satisfied
     avg_handling_hours: float | None
     p90_handling_hours: float | None
-    index: float | None  # 综合指数, see governance_index
-    rank: int | None = None
 
     @property
     def average_meaning(self) -> str:
         """What the average rating means in words (平均评价): the nearest rating's name."""
         return satisfaction.average_label(self.average_rating)
-
-
-def governance_index(on_time_rate: float | None, satisfied_rate: float | None) -> float | None:
-    """综合指数 (0–100) = half the on-time rate plus half the satisfied rate (the share the
-    satisfaction scale counts as satisfied); with only one of them known, that one. Reopened
-    and returned cases count against both already."""
-    known = [r for r in (on_time_rate, satisfied_rate) if r is not None]
-    return round(sum(known) / len(known), 1) if known else None
 
 
 EMPTY_ROUTING = {
@@ -178,47 +169,31 @@ def _row(name: str, routed: dict, case_side: dict) -> ReportRow:
         satisfied_rate=satisfied_rate,
         avg_handling_hours=routed["avg_handling_hours"],
         p90_handling_hours=routed["p90_handling_hours"],
-        index=governance_index(on_time_rate, satisfied_rate),
     )
 
 
-def _ranked(rows: list[ReportRow]) -> list[ReportRow]:
-    """Best index first, rows without an index last and unranked."""
-    ordered = sorted(rows, key=lambda r: (r.index is None, -(r.index or 0), r.name))
-    rank = 0
-    result = []
-    for row in ordered:
-        if row.index is not None:
-            rank += 1
-        result.append(replace(row, rank=rank if row.index is not None else None))
-    return result
-
-
-def _ranked_rows(
-    names: dict[int, str], routed: list[dict], key: str, case_side: dict
-) -> list[ReportRow]:
-    """Every named township/department (those without cases too), with both sides' figures."""
+def _rows(names: dict[int, str], routed: list[dict], key: str, case_side: dict) -> list[ReportRow]:
+    """Every named township/department (those without cases too), with both sides' figures,
+    in the directory's order: the ranking is the governance index's (services/governance)."""
     by_id = {row[key]: row for row in routed}
-    return _ranked(
-        [
-            _row(name, by_id.get(pk, EMPTY_ROUTING), case_side.get(pk, EMPTY_INTAKE))
-            for pk, name in names.items()
-        ]
-    )
+    return [
+        _row(name, by_id.get(pk, EMPTY_ROUTING), case_side.get(pk, EMPTY_INTAKE))
+        for pk, name in names.items()
+    ]
 
 
 def monthly_report(tenant_id: int, year: int, month: int) -> dict[str, Any]:
-    """Every township and department of the tenant for the month, ranked by the index.
-    ValueError for a month that does not exist."""
+    """Every township's and department's figures for the month. ValueError for a month that
+    does not exist."""
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
         raise ValueError(_("请选择有效的年份和月份。"))
-    start, end = _month_bounds(year, month)
+    start, end = month_bounds(year, month)
     routed = routing.monthly_stats(tenant_id, year, month)
     case_side = intake.monthly_case_figures(tenant_id, start, end)
-    townships = _ranked_rows(
+    townships = _rows(
         directory.townships(tenant_id), routed["regions"], "region_id", case_side["townships"]
     )
-    departments = _ranked_rows(
+    departments = _rows(
         directory.department_names(tenant_id),
         routed["departments"],
         "department_id",
@@ -233,9 +208,7 @@ def monthly_report(tenant_id: int, year: int, month: int) -> dict[str, Any]:
 
 
 REPORT_COLUMNS = [
-    ("rank", gettext_lazy("排名")),
     ("name", gettext_lazy("名称")),
-    ("index", gettext_lazy("综合指数")),
     ("received", gettext_lazy("受理量")),
     ("signed_on_time", gettext_lazy("按时签收")),
     ("resolved", gettext_lazy("办结量")),

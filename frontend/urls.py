@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import dashboard, desk, views
+from . import dashboard, desk, duty, views
 
 app_name = "frontend"
 urlpatterns = [
@@ -19,10 +19,15 @@ urlpatterns = [
     path("desk/slip/<int:case_id>/", desk.slip, name="desk-slip"),
     path("desk/lookup/", desk.lookup, name="desk-lookup"),
     path("desk/logout/", LogoutView.as_view(next_page="frontend:desk"), name="desk-logout"),
+    path("duty/", duty.duty, name="duty"),
+    path("duty/position/", duty.duty_position, name="duty-position"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/panels/", dashboard.dashboard_panels, name="dashboard-panels"),
+    path("dashboard/map/", dashboard.dashboard_map_fragment, name="dashboard-map"),
     path("dashboard/live.json", dashboard.dashboard_live, name="dashboard-live"),
     path("dashboard/report/", dashboard.monthly_report, name="dashboard-report"),
+    path("dashboard/report/entries/", dashboard.index_entries, name="index-entries"),
+    path("dashboard/report/recompute/", dashboard.recompute_index, name="dashboard-recompute"),
     path(
         "dashboard/report.<str:fmt>",
         dashboard.monthly_report_file,

@@ -6,6 +6,6 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from . import housekeeping, tasklog  # noqa: F401  (housekeeping registers its periodic task)
+        from . import housekeeping, retention, tasklog  # noqa: F401  (their periodic tasks)
 
         tasklog.connect()

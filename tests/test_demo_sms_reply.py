@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_scopes import scopes_disabled
 
-from services.notify.models import InboundMessage
+from services.notify.models import InboundMessage, NotifySettings
 
 from .test_survey_loop import case_now, resolved_case
 
@@ -32,6 +32,15 @@ def test_a_reply_typed_at_the_console_answers_the_survey_and_closes_the_case(
 
 def test_with_a_real_provider_the_command_refuses_to_forge_a_reply(demo, settings):
     settings.SMS_BACKEND = "twilio"
+    with pytest.raises(CommandError, match="signed callback"):
+        call_command("sms_reply", "13812345678", "1")
+    with scopes_disabled():
+        assert not InboundMessage.objects.exists()
+
+
+def test_nor_when_the_tenant_itself_uses_a_real_provider(demo):
+    with scopes_disabled():
+        NotifySettings.objects.update_or_create(tenant=demo, defaults={"sms_backend": "aliyun"})
     with pytest.raises(CommandError, match="signed callback"):
         call_command("sms_reply", "13812345678", "1")
     with scopes_disabled():

@@ -100,7 +100,9 @@ def county_data() -> list[str]:
     with scopes_disabled():
         for model in apps.get_models():
             label = model._meta.label_lower
-            if not label.startswith(("directory.", "intake.", "routing.", "notify.", "auth.")):
+            if not label.startswith(
+                ("directory.", "intake.", "routing.", "notify.", "governance.", "auth.")
+            ):
                 continue
             if label in SYSTEM_WRITTEN:
                 continue

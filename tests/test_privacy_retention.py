@@ -10,9 +10,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from ops.retention import anonymise_closed_cases_daily
 from services.eventbus import periodic
 from services.intake.models import Case, CaseEvent, CasePhoto
-from services.intake.retention import NOTE, anonymise_closed_cases_daily
+from services.intake.retention import NOTE
 from services.notify.models import InboundMessage, Message, Survey
 
 from .helpers import entry_token, wage_arrears_form
@@ -48,6 +49,7 @@ def _case(tenant, phone: str, *, closed_days_ago: int | None, photo: bool = Fals
             "issue_type": "设施安全",
         }
     )
+    data.update(latitude="28.3712", longitude="121.3871")  # 使用我的位置: the reporter's door
     files = {"photos": [upload("p.jpg", jpeg_with_gps(size=(300, 200)))]} if photo else None
     snapshot = intake.submit_via_entry_point(token, data, files)
     with scopes_disabled():
@@ -113,6 +115,7 @@ def _personal_data(case: Case) -> dict:
         c = _fresh(case)
         return {
             "phone": (c.reporter_phone, c.reporter_phone_hash, c.reporter_name),
+            "location": (c.latitude, c.longitude),
             "texts": (c.description, c.extra),
             "photos": CasePhoto.objects.filter(case=c).count(),
             "messages": list(Message.objects.filter(case_id=c.pk).values_list("to", "body")),
@@ -145,6 +148,8 @@ def test_exactly_the_old_closed_cases_of_the_tenant_lose_their_personal_data(wor
     for name in ("old", "old_too"):
         after = _personal_data(world[name])
         assert after["phone"] == ("", "", "")
+        assert before[name]["location"] == (28.3712, 121.3871)
+        assert after["location"] == (None, None), "coordinates follow the number"
         description, extra = after["texts"]
         assert OTHER_NUMBER not in description and OTHER_NUMBER not in str(extra)
         assert "老板拖欠工资" in description and "2024-05-01" in description, "the rest stays"
@@ -191,6 +196,6 @@ def test_one_tenant_only_and_its_own_period(world, other_tenant):
 
 def test_the_daily_run_is_a_scheduled_task(world):
     assert any(job.task is anonymise_closed_cases_daily for job in periodic.jobs())
-    assert anonymise_closed_cases_daily.queue_name == "intake"
+    assert anonymise_closed_cases_daily.queue_name == "default"
     assert anonymise_closed_cases_daily.call()["cases"] == 2
     assert _fresh(world["old"]).reporter_phone == ""

@@ -24,8 +24,8 @@ def report_rows(client, department: str) -> dict[str, str]:
     month = timezone.localdate().strftime("%Y-%m")
     response = client.get(reverse("frontend:dashboard-report-file", args=["csv"]), {"month": month})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    header = rows[1]
-    return dict(zip(header, next(r for r in rows if r[1:2] == [department]), strict=True))
+    header = rows[rows.index(["部门"]) + 1]
+    return dict(zip(header, next(r for r in rows if r[:1] == [department]), strict=True))
 
 
 def test_a_reply_of_1_is_very_satisfied_all_the_way_to_the_report(
@@ -43,7 +43,6 @@ def test_a_reply_of_1_is_very_satisfied_all_the_way_to_the_report(
     assert labour["评价数"] == "1"
     assert labour["满意率%"] == "100.0", "1 is the best rating, not the worst"
     assert labour["平均评分"] == "1.0" and labour["平均评价"] == "非常满意"
-    assert labour["综合指数"] == "100.0", "resolved on time and satisfied"
 
     page = client.get(reverse("frontend:dashboard-report")).content.decode()
     assert "非常满意、满意、基本满意" in page, "the report says what counts as satisfied"
@@ -66,7 +65,7 @@ def test_the_web_survey_offers_the_scale_best_first_and_reads_it_the_same_way(
     client, demo, drain, sms_outbox, user_named
 ):
     case = resolved_case(demo, user_named, drain)
-    token = re.search(r"/v/(\w+)/", sms_to(sms_outbox)[-1]).group(1)
+    token = re.search(r"/v/([\w-]+)/", sms_to(sms_outbox)[-1]).group(1)
     page = client.get(f"/v/{token}/").content.decode()
     choices = re.findall(r'name="rating" value="(\d)">([^<]+)<', page)
     assert choices == [(str(r), satisfaction.label(r)) for r in satisfaction.RATINGS]

@@ -5,12 +5,19 @@ services.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Department, Region, Staff, Tenant
+from . import boundaries, positions
+from .admin_site import request_staff
+from .models import Department, DutyPosition, Region, RegionBoundary, Staff, Tenant
 from .policy import Capability, Role, roles_with
 from .services import create_login, save_region
 
@@ -37,6 +44,7 @@ class TenantForm(forms.ModelForm):
             "retention_days",
             "desk_idle_minutes",
             "two_factor_roles",
+            "map_tile_url",
         ]
 
 
@@ -52,9 +60,9 @@ class TenantAdmin(admin.ModelAdmin):
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ("name", "level", "parent")
+    list_display = ("name", "code", "level", "parent", "population")
     list_filter = ("level",)
-    search_fields = ("name",)
+    search_fields = ("name", "code")
     ordering = ("path",)
 
     def get_readonly_fields(self, request, obj=None):
@@ -62,6 +70,94 @@ class RegionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         save_region(obj)
+
+
+class BoundaryUploadForm(forms.Form):
+    tenant = forms.ModelChoiceField(label=_("平台"), queryset=Tenant.objects.none())
+    file = forms.FileField(
+        label=_("GeoJSON 文件"),
+        help_text=_(
+            "FeatureCollection，每个要素一个镇街：properties 中的 code（区划代码）或 name（名称）"
+            "与本平台的镇街相同；几何为 Polygon 或 MultiPolygon，WGS-84 经纬度。上限 5 MB。"
+        ),
+    )
+
+    def __init__(self, *args, operator: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if operator:
+            self.fields["tenant"].queryset = Tenant.objects.order_by("name")
+        else:
+            del self.fields["tenant"]  # staff load their own tenant's, never another's
+
+
+@admin.register(RegionBoundary)
+class RegionBoundaryAdmin(admin.ModelAdmin):
+    """镇街边界: listed, and replaced by uploading a file (never typed in as coordinates)."""
+
+    list_display = ("region", "source", "uploaded_at")
+    readonly_fields = ("region", "source", "uploaded_at")
+    exclude = ("geometry", "min_latitude", "max_latitude", "min_longitude", "max_longitude")
+    change_list_template = "admin/directory/regionboundary/change_list.html"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the upload page adds them
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="directory_regionboundary_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    def may_upload(self, request) -> bool:
+        # Uploading replaces rows: the same right as deleting them (the tenant administrator).
+        return self.has_delete_permission(request)
+
+    def upload_view(self, request):
+        if not self.may_upload(request):
+            raise PermissionDenied
+        operator = request.user.is_superuser
+        form = BoundaryUploadForm(request.POST or None, request.FILES or None, operator=operator)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            tenant_id = (
+                form.cleaned_data["tenant"].pk if operator else request_staff(request).tenant_id
+            )
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > boundaries.MAX_BYTES:
+                    raise ValidationError(
+                        gettext("文件过大；上限 %(limit)d MB，请先简化边界。")
+                        % {"limit": boundaries.MAX_BYTES // 1024 // 1024}
+                    )
+                loaded = boundaries.load(tenant_id, upload.read(), upload.name)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                messages.success(
+                    request,
+                    gettext("已载入 %(n)d 个镇街的边界：%(names)s。")
+                    % {"n": len(loaded.townships), "names": "、".join(loaded.townships)},
+                )
+                return redirect("admin:directory_regionboundary_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("上传镇街边界"),
+            "form": form,
+            "errors": errors,
+        }
+        return TemplateResponse(request, "admin/directory/regionboundary/upload.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {**(extra_context or {}), "may_upload": self.may_upload(request)}
+        return super().changelist_view(request, extra_context=extra)
 
 
 @admin.register(Department)
@@ -145,3 +241,24 @@ class StaffAdmin(admin.ModelAdmin):
                 form.cleaned_data["full_name"],
             )
         super().save_model(request, obj, form, change)
+
+
+@admin.register(DutyPosition)
+class DutyPositionAdmin(admin.ModelAdmin):
+    """在岗外勤: who shares a position for nearest-officer dispatch, and how recently. Written
+    only by the officers' duty page (read-only here, for the command room)."""
+
+    list_display = ("user", "on_duty_now", "reported_at", "accuracy_m")
+    list_filter = ("on_duty",)
+    fields = ("user", "on_duty", "reported_at", "latitude", "longitude", "accuracy_m")
+    readonly_fields = fields
+
+    @admin.display(description=_("在岗（定位未过期）"), boolean=True)
+    def on_duty_now(self, row: DutyPosition) -> bool:
+        return row.on_duty and positions.is_fresh(row.reported_at)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,46 +2,78 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django_scopes import scopes_disabled
 
 from services.identifiers.phones import is_domestic, normalised_or_empty
 
-from . import policy
+from . import boundaries, policy, positions
+from .boundaries import LoadedBoundaries, TownshipShape
 from .models import Department, Region, Staff, Tenant
 from .policy import Capability, CaseFacts, Role
+from .positions import (
+    STALE_AFTER,
+    DutyStatus,
+    NearestSearch,
+    OfficerAtDistance,
+    duty_status,
+    haversine_km,
+    nearest_on_duty,
+    record_position,
+    set_on_duty,
+)
 from .services import create_region, create_staff
 from .staff import StaffInfo, staff_info
 from .two_factor import session_verified
 
 RegionLevel = Region.Level
+REPORT_EVERY_SECONDS = positions.REPORT_EVERY_SECONDS
 
 __all__ = [
+    "REPORT_EVERY_SECONDS",
+    "STALE_AFTER",
+    "BoundaryInvalid",
     "Capability",
     "CaseFacts",
+    "DutyStatus",
+    "LoadedBoundaries",
+    "NearestSearch",
+    "OfficerAtDistance",
     "RegionLevel",
     "Role",
     "StaffContact",
     "StaffInfo",
+    "TownshipShape",
     "create_department",
     "create_region",
     "create_staff",
     "create_tenant",
     "department_names",
     "desk_idle_seconds",
+    "duty_status",
     "get_department",
     "get_region",
     "get_tenant",
+    "haversine_km",
+    "load_township_boundaries",
+    "nearest_on_duty",
     "policy",
+    "record_position",
     "region_choices",
+    "set_on_duty",
+    "set_population",
     "sms_reaches",
     "staff_info",
+    "staff_name",
     "staff_region_id",
     "staff_to_alert",
     "staff_users",
     "tenant_by_slug",
     "tenant_by_sms_number",
     "tenants_with_retention",
+    "township_boundaries",
     "township_of",
+    "township_populations",
     "townships",
 ]
 
@@ -184,6 +216,22 @@ def townships(tenant_id: int) -> dict[int, str]:
         )
 
 
+def township_populations(tenant_id: int) -> dict[int, int | None]:
+    """The tenant's townships (镇街), id → residents (常住人口; None where not entered)."""
+    with scopes_disabled():
+        return dict(
+            Region.objects.filter(tenant_id=tenant_id, level=RegionLevel.TOWNSHIP)
+            .order_by("pk")
+            .values_list("pk", "population")
+        )
+
+
+def set_population(tenant_id: int, region_id: int, population: int | None) -> None:
+    """Records a region's residents (the demo loader and imports; staff use the admin)."""
+    with scopes_disabled():
+        Region.objects.filter(tenant_id=tenant_id, pk=region_id).update(population=population)
+
+
 def township_of(region_path: str) -> int | None:
     """The township id at the top of a region path ("/3/17/42/" → 3), None for no region."""
     first = region_path.strip("/").split("/", 1)[0]
@@ -196,3 +244,26 @@ def department_names(tenant_id: int) -> dict[int, str]:
         return dict(
             Department.objects.filter(tenant_id=tenant_id).order_by("pk").values_list("pk", "name")
         )
+
+
+def staff_name(user_id: int | None) -> str:
+    """A staff member's name as colleagues know it (full name, else username); "" if none."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+# An upload that cannot be stored whole; its `messages` say what to fix, in Chinese.
+BoundaryInvalid = ValidationError
+
+
+def load_township_boundaries(tenant_id: int, raw: bytes, source: str = "") -> LoadedBoundaries:
+    """镇街边界: stores the townships' outlines from a GeoJSON FeatureCollection (features
+    matched by 区划代码 or name). BoundaryInvalid listing every problem, nothing stored."""
+    return boundaries.load(tenant_id, raw, source)
+
+
+def township_boundaries(tenant_id: int) -> list[TownshipShape]:
+    """The tenant's uploaded township outlines (WGS-84 MultiPolygons), for the map."""
+    return boundaries.shapes(tenant_id)

@@ -45,6 +45,7 @@ class Capability(StrEnum):
     HANDLE_CASES = "handle_cases"  # 签收 / 退回 / 办结, for the lead department (承办)
     COMMAND_CASES = "command_cases"  # 派单 / 改派 / 作废 (指挥室)
     SEE_FULL_PHONE = "see_full_phone"  # the whole number of cases they read (they call back)
+    SEE_EXACT_LOCATION = "see_exact_location"  # 案件精确位置 (they go there); others: ~1 km
     READ_CONFIDENTIAL_REPORTER = "read_confidential_reporter"  # 举报人 of cases they act on
     REQUEST_EXTENSIONS = "request_extensions"  # 申请延期
     DECIDE_EXTENSIONS = "decide_extensions"  # 审批延期
@@ -54,6 +55,9 @@ class Capability(StrEnum):
     ALERTED_AS_HEAD = "alerted_as_head"  # 督办预警 of their department's, when 部门负责人
     WORKS_IN_DEPARTMENTS = "works_in_departments"  # belongs to departments; may head them
     MANAGE_API_KEYS = "manage_api_keys"  # 接口密钥 of partner systems (issue, revoke)
+    SHARE_POSITION = "share_position"  # 外勤定位: may go on duty for nearest-officer dispatch
+    ENTER_INDEX_VALUES = "enter_index_values"  # 治理指数的人工填报 (institution checks …)
+    RECOMPUTE_INDEX = "recompute_index"  # 重新计算 a closed month's governance index
 
 
 C = Capability
@@ -69,6 +73,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.WATCH_DASHBOARD,
             C.READ_STATISTICS,
             C.MANAGE_API_KEYS,
+            C.ENTER_INDEX_VALUES,
+            C.RECOMPUTE_INDEX,
         }
     ),
     Role.DISPATCHER: frozenset(
@@ -78,12 +84,15 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.READ_OWN_INTAKE,
             C.COMMAND_CASES,
             C.SEE_FULL_PHONE,
+            C.SEE_EXACT_LOCATION,
             C.READ_CONFIDENTIAL_REPORTER,
             C.REQUEST_EXTENSIONS,
             C.DECIDE_EXTENSIONS,
             C.WATCH_DASHBOARD,
             C.READ_STATISTICS,
             C.ALERTED_FOR_ALL,
+            C.ENTER_INDEX_VALUES,
+            C.RECOMPUTE_INDEX,
         }
     ),
     Role.DEPARTMENT: frozenset(
@@ -91,10 +100,12 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.READ_DEPARTMENT_CASES,
             C.HANDLE_CASES,
             C.SEE_FULL_PHONE,
+            C.SEE_EXACT_LOCATION,
             C.READ_CONFIDENTIAL_REPORTER,
             C.REQUEST_EXTENSIONS,
             C.ALERTED_AS_HEAD,
             C.WORKS_IN_DEPARTMENTS,
+            C.SHARE_POSITION,
         }
     ),
     Role.RECEPTION: frozenset({C.TAKE_SUBMISSIONS, C.READ_OWN_INTAKE}),
@@ -239,6 +250,22 @@ def sees_full_phone(staff: Member | None, case: CaseFacts) -> bool:
     return can(staff, C.SEE_FULL_PHONE) or _took_in(staff, case)
 
 
+def sees_exact_location(staff: Member | None, case: CaseFacts) -> bool:
+    """Where the case happened, to the metre, follows the number's rule: a phone's position is
+    often the reporter's home or workplace, so it identifies them as the number does. Those
+    who go there or call back (command room, handling departments) and whoever took the case
+    in see it exactly; other readers see it rounded to about a kilometre (LOCATION_ROUNDING);
+    nobody who may not read a confidential case's reporter sees more than that."""
+    if not reads_reporter(staff, case):
+        return False
+    return can(staff, C.SEE_EXACT_LOCATION) or _took_in(staff, case)
+
+
+# Decimals of a degree shown to readers without the exact location: 0.01° is about 1.1 km
+# north–south, enough to place a case in a village, not at a door.
+LOCATION_ROUNDING = 2
+
+
 # --- the Django admin: which models each role may view / add / change / delete -------------
 
 VIEW = frozenset({"view"})
@@ -246,7 +273,7 @@ EDIT = frozenset({"view", "add", "change", "delete"})
 
 # The business apps staff may ever see; everything else (auth, tasks, axes …) is the
 # platform operator's (superuser) alone.
-STAFF_APPS = ("directory", "intake", "routing", "notify", "apikeys")
+STAFF_APPS = ("directory", "intake", "routing", "notify", "apikeys", "governance")
 
 # Models administered by whoever holds a capability, whatever their role: issued and revoked,
 # never deleted (who had access, and when, stays on record).
@@ -257,12 +284,15 @@ CAPABILITY_MODELS: dict[str, tuple[Capability, frozenset[str]]] = {
 # Records written by the system: never edited by hand, by any role.
 READ_ONLY_MODELS = frozenset(
     {
+        "directory.dutyposition",  # the officers' duty page writes it
         "intake.case",
         "intake.caseevent",
         "routing.routingdecision",
         "notify.message",
         "notify.survey",
         "notify.inboundmessage",
+        "governance.monthlyresult",
+        "governance.recomputation",
     }
 )
 
@@ -277,14 +307,19 @@ MODEL_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         "intake.*": EDIT,
         "routing.*": EDIT,
         "notify.*": EDIT,
+        "governance.*": EDIT,
     },
     Role.DISPATCHER: {
         "directory.region": VIEW,
         "directory.department": VIEW,
         "directory.staff": VIEW,
+        "directory.dutyposition": VIEW,  # who is on duty where (就近派遣)
         "intake.*": VIEW,
         "routing.*": VIEW,
         "notify.*": VIEW,
+        "governance.*": VIEW,
+        # The command room (社会治理中心) enters the monthly checks the case data cannot know.
+        "governance.enteredvalue": EDIT,
     },
     Role.DEPARTMENT: {
         "intake.case": VIEW,

@@ -8,8 +8,12 @@ from .models import Department, Region, Staff, Tenant
 
 
 @transaction.atomic
-def create_region(tenant: Tenant, name: str, level: str, parent: Region | None = None) -> Region:
-    region = Region.objects.create(tenant=tenant, name=name, level=level, parent=parent, path="")
+def create_region(
+    tenant: Tenant, name: str, level: str, parent: Region | None = None, code: str = ""
+) -> Region:
+    region = Region.objects.create(
+        tenant=tenant, name=name, level=level, parent=parent, path="", code=code
+    )
     region.path = f"{parent.path if parent else '/'}{region.pk}/"
     region.save(update_fields=["path"])
     return region

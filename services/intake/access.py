@@ -13,6 +13,7 @@ from services.identifiers.phones import last_four_digits, normalise_phone
 from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.privacy import phone_hash
 
+from . import location
 from .handling import co_handled_case_ids
 from .models import Case, Scenario
 
@@ -106,6 +107,15 @@ def shows_reporter(staff: StaffInfo | None, case: Case) -> bool:
 
 def shows_full_phone(staff: StaffInfo | None, case: Case) -> bool:
     return policy.sees_full_phone(staff, facts(case))
+
+
+def shown_location(staff: StaffInfo | None, case: Case, *, operator: bool = False):
+    """The case's coordinates as this reader may see them (location.shown): exact for those
+    the policy lets see the exact place, rounded to about a kilometre for the others."""
+    exact = operator or policy.sees_exact_location(staff, facts(case))
+    return location.shown(
+        case.latitude, case.longitude, exact=exact, rounding=policy.LOCATION_ROUNDING
+    ), exact
 
 
 def counter_lookup(staff: StaffInfo, raw_phone: str, tracking_number: str = "") -> list[Case]:

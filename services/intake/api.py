@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 from django_scopes import scope, scopes_disabled
 
-from . import access, catalog, handling, honeypot
+from . import access, catalog, handling, honeypot, retention
 from .builtin_scenarios import install_builtin_scenarios
 from .models import Case, EntryPoint, EntryPointScan, ResultFile, Scenario
 from .partners import (  # what partner systems (Open311) read: scenarios, cases sans reporter
@@ -28,14 +28,18 @@ from .partners import (  # what partner systems (Open311) read: scenarios, cases
 from .qr import entry_point_url, qr_png, qr_svg
 from .reports import (  # the command room's and the monthly report's reads (报表)
     CaseCard,
+    CasePoint,
     case_cards,
+    case_points,
     counts_since,
     daily_counts_by_scenario,
     latest_case_id,
     mask_phone,
     monthly_case_figures,
     open_case_count,
+    open_cases_by_township,
     satisfaction_by_township,
+    township_month_activity,
 )
 from .result_files import file_response
 from .services import (
@@ -61,6 +65,7 @@ __all__ = [
     "CaseCard",
     "CaseConflict",
     "CaseFilter",
+    "CasePoint",
     "CaseSnapshot",
     "CaseState",
     "EntryPointView",
@@ -74,14 +79,17 @@ __all__ = [
     "SubmissionInvalid",
     "SystemNote",
     "add_timeline_note",
+    "anonymise_case",
     "assign",
     "available_transitions",
     "case_by_access_key",
     "case_cards",
     "case_counts",
+    "case_points",
     "case_version",
     "cases_by_phone",
     "cases_by_tracking_and_phone",
+    "cases_due_for_anonymisation",
     "caught_by_honeypot",
     "citizen_result_file",
     "co_handled_case_ids",
@@ -104,11 +112,13 @@ __all__ = [
     "mask_phone",
     "monthly_case_figures",
     "open_case_count",
+    "open_cases_by_township",
     "partner_cases",
     "public_result_files",
     "public_timeline",
     "published_scenarios",
     "register_scan",
+    "rehash_phones",
     "resolve_case",
     "satisfaction_by_township",
     "scenario_field_names",
@@ -121,6 +131,7 @@ __all__ = [
     "submit_via_entry_point",
     "take_transition",
     "take_transition_at_version",
+    "township_month_activity",
     "without_honeypot",
 ]
 
@@ -152,6 +163,9 @@ class CaseSnapshot:
     promise_days: int = 5
     intake_officer_id: int | None = None
     possible_duplicate_of_id: int | None = None
+    latitude: float | None = None  # WGS-84; see location.py (both or neither)
+    longitude: float | None = None
+    officer_id: int | None = None  # 承办人 within the department (就近派遣)
 
 
 def _snapshot(case: Case) -> CaseSnapshot:
@@ -181,6 +195,9 @@ def _snapshot(case: Case) -> CaseSnapshot:
         promise_days=case.scenario.promise_days,
         intake_officer_id=case.intake_officer_id,
         possible_duplicate_of_id=case.possible_duplicate_of_id,
+        latitude=case.latitude,
+        longitude=case.longitude,
+        officer_id=case.officer_id,
     )
 
 
@@ -191,6 +208,24 @@ def _load(case_id: int) -> Case:
 
 def get_case(case_id: int) -> CaseSnapshot:
     return _snapshot(_load(case_id))
+
+
+def cases_due_for_anonymisation(
+    tenant_id: int, retention_days: int, now: datetime
+) -> list[tuple[int, str]]:
+    """保存期限: (id, tracking number) of the tenant's cases closed more than `retention_days`
+    ago whose reporter's data is still there."""
+    return [(c.pk, c.tracking_number) for c in retention.due_cases(tenant_id, retention_days, now)]
+
+
+def anonymise_case(case_id: int, now: datetime) -> dict[str, int]:
+    """Removes the reporter's personal data from intake's rows of one case (what changed).
+    Call inside the transaction that also clears the other services' copies."""
+    with scopes_disabled():
+        return retention.anonymise_case(Case.objects.get(pk=case_id), now)
+
+
+rehash_phones = retention.rehash_phones
 
 
 def case_by_access_key(access_key: str) -> CaseSnapshot | None:
@@ -393,12 +428,14 @@ def assign(
     priority: int | None = None,
     co_department_ids: Iterable[int] = (),
     rule_id: int | None = None,
+    officer_id: int | None = None,
 ) -> CaseSnapshot:
     """分拨 by the system (routing's rule `rule_id`) or 派单/改派 by a dispatcher (`by`): the lead
     department and the co-handlers (协同) in one transaction; a rule may also set the case's
-    priority (e.g. a group wage-arrears case becomes urgent). `case.assigned` carries `rule_id`
-    so the deadline clock (routing) starts from the event alone."""
-    changes = {"department_id": department_id}
+    priority (e.g. a group wage-arrears case becomes urgent) and name the officer of the
+    department who takes it (承办人, 就近派遣). `case.assigned` carries `rule_id` so the
+    deadline clock (routing) starts from the event alone."""
+    changes = {"department_id": department_id, "officer_id": officer_id}
     if priority is not None:
         changes["priority"] = priority
     with transaction.atomic():
@@ -411,9 +448,10 @@ def assign(
 
 
 def hold_for_dispatch(case_id: int, note: Note) -> CaseSnapshot:
-    """待人工派单: no rule matched; whoever co-handled an earlier assignment no longer does."""
+    """待人工派单: no rule matched; whoever co-handled or was the officer of an earlier
+    assignment no longer does."""
     with transaction.atomic():
-        case = transition(_load(case_id), "hold_for_dispatch", note=note)
+        case = transition(_load(case_id), "hold_for_dispatch", note=note, officer_id=None)
         handling.replace_co_handlers(case, ())
     return get_case(case_id)
 

@@ -12,7 +12,6 @@ class IntakeConfig(AppConfig):
             catalog,
             handlers,  # noqa: F401  (registers event subscribers)
             photos,
-            retention,  # noqa: F401  (registers the daily retention run)
         )
 
         photos.configure_process()

@@ -198,6 +198,15 @@ class CaseSubmissionForm(forms.Form):
             self.fields["place_label"] = forms.CharField(
                 label=_("具体地点"), required=False, max_length=100
             )
+            # At the desk the officer types what the citizen shows them (a map app's pin):
+            # the pair is visible there, after the place, instead of filled by the phone.
+            labels = {"latitude": _("纬度（选填）"), "longitude": _("经度（选填）")}
+            for name, label in labels.items():
+                field = self.fields.pop(name)
+                field.widget = forms.NumberInput(attrs={"step": "any"})
+                field.label = label
+                self.fields[name] = field
+            self.fields["longitude"].help_text = _("十进制度数，如 28.3734、121.3872")
 
     def clean_reporter_phone(self) -> str:
         raw = self.cleaned_data["reporter_phone"].strip()

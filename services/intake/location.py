@@ -58,3 +58,13 @@ def entry_point_coordinates(entry_point) -> Coordinates | None:
     if entry_point is None or entry_point.latitude is None or entry_point.longitude is None:
         return None
     return Coordinates(entry_point.latitude, entry_point.longitude)
+
+
+def shown(latitude: float | None, longitude: float | None, *, exact: bool, rounding: int):
+    """The pair as a reader may see it: whole, or rounded to `rounding` decimals (the policy's
+    LOCATION_ROUNDING) for readers without the exact location; None when there is none."""
+    if latitude is None or longitude is None:
+        return None
+    if exact:
+        return Coordinates(latitude, longitude)
+    return Coordinates(round(latitude, rounding), round(longitude, rounding))

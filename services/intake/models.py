@@ -315,6 +315,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         verbose_name=_("承办部门"),
     )
+    # 承办人: the one officer of the lead department a nearest-officer rule chose (就近派遣);
+    # empty when the department as a whole has it. A new department clears it.
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("承办人"),
+    )
     state = FSMField(
         _("状态"),
         default=CaseState.SUBMITTED,

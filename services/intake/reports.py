@@ -25,7 +25,7 @@ from services.privacy import mask_phone, phone_hash
 
 from .models import Case, CaseEvent, Scenario
 from .search import text_condition
-from .states import CaseState
+from .states import OPEN_STATES, CaseState
 
 
 @dataclass(frozen=True)
@@ -255,6 +255,68 @@ def monthly_case_figures(
     return figures
 
 
+ACTIVITY_EVENTS = {"resolve": "resolutions", "reopen": "reopened", "escalate": "escalations"}
+SURVEY_ACTIONS = ("close", "reopen", "escalate")  # what a citizen's survey answer records
+
+
+def township_month_activity(
+    tenant_id: int, start: dt.datetime, end: dt.datetime
+) -> dict[int | None, dict[str, int]]:
+    """Per township id (None: no region), what happened to the tenant's cases in [start, end):
+    received (受理), of those flagged as possible duplicates (疑似重复), resolutions (办结,
+    each 办结 counts, a reopened case's second one too), reopened (重办), escalations (督办),
+    and the citizens' survey answers given in the range: rated, and of them satisfied (the
+    scale's is_satisfied).
+    The governance index's measures read this; counts only, grouped in the database."""
+    figures: dict[int | None, dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(
+            ("received", "duplicates", *ACTIVITY_EVENTS.values(), "rated", "satisfied"), 0
+        )
+    )
+    received = (
+        _cases(tenant_id)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .values_list("region__path")
+        .annotate(
+            n=Count("pk"), duplicates=Count("pk", filter=Q(possible_duplicate_of__isnull=False))
+        )
+        .order_by()
+    )
+    for path, n, duplicates in received:
+        row = figures[directory.township_of(path or "")]
+        row["received"] += n
+        row["duplicates"] += duplicates
+    with scopes_disabled():
+        events = (
+            CaseEvent.objects.filter(
+                case__tenant_id=tenant_id,
+                action__in=list(ACTIVITY_EVENTS),
+                at__gte=start,
+                at__lt=end,
+            )
+            .values_list("case__region__path", "action")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for path, action, n in events:
+            figures[directory.township_of(path or "")][ACTIVITY_EVENTS[action]] += n
+    with scopes_disabled():
+        # Every survey answer of the month (its rating is on the timeline row it made: 结案,
+        # 重办 or 督办), so a dissatisfied answer that reopened the case counts too.
+        answers = CaseEvent.objects.filter(
+            case__tenant_id=tenant_id,
+            action__in=SURVEY_ACTIONS,
+            at__gte=start,
+            at__lt=end,
+            note_params__has_key="rating",
+        ).values_list("case__region__path", "note_params")
+        for path, params in answers:
+            row = figures[directory.township_of(path or "")]
+            row["rated"] += 1
+            row["satisfied"] += satisfaction.is_satisfied(int(params["rating"]))
+    return dict(figures)
+
+
 def open_case_count(tenant_id: int, state: str) -> int:
     """How many of the tenant's cases are in `state` (small states: the dispatch queue)."""
     return _cases(tenant_id).filter(state=state).count()
@@ -278,3 +340,60 @@ def search_filter(term: str, phone_region: str) -> Q | None:
             reporter_phone_hash=phone_hash(phone) or None
         )
     return text_condition(term)
+
+
+# 未办结: still to be handled. A resolved case only waits for the citizen's rating.
+UNRESOLVED_STATES = [s for s in OPEN_STATES if s != CaseState.RESOLVED]
+
+
+def open_cases_by_township(tenant_id: int, ids: Any = None) -> dict[int, int]:
+    """How many of the tenant's unresolved cases (未办结) each township has, township id → n;
+    only among `ids` when given (e.g. the red deadlines). Townships without any are absent."""
+    cases = _cases(tenant_id).filter(state__in=UNRESOLVED_STATES).order_by()
+    if ids is not None:
+        cases = cases.filter(pk__in=ids)
+    folded: Counter = Counter()
+    for path, n in cases.values_list("region__path").annotate(n=Count("pk")):
+        town = directory.township_of(path or "")
+        if town is not None:
+            folded[town] += n
+    return dict(folded)
+
+
+@dataclass(frozen=True)
+class CasePoint:
+    """Where one case happened, for the map. Coordinates are private like a phone number:
+    only pages whose reader may see them (directory policy) draw these."""
+
+    id: int
+    tracking_number: str
+    latitude: float
+    longitude: float
+    state: str
+
+
+MAX_POINTS = 2000  # the newest; a wall screen shows no more legibly
+
+
+def case_points(
+    tenant_id: int,
+    *,
+    open_only: bool = True,
+    received_from: dt.datetime | None = None,
+    received_before: dt.datetime | None = None,
+    limit: int = MAX_POINTS,
+) -> list[CasePoint]:
+    """The tenant's cases that carry coordinates, newest first: the open ones (the command
+    room: unresolved, 未办结), or those received in [received_from, received_before) (the
+    monthly report)."""
+    cases = _cases(tenant_id).filter(latitude__isnull=False, longitude__isnull=False)
+    if open_only:
+        cases = cases.filter(state__in=UNRESOLVED_STATES)
+    if received_from is not None:
+        cases = cases.filter(created_at__gte=received_from)
+    if received_before is not None:
+        cases = cases.filter(created_at__lt=received_before)
+    rows = cases.order_by("-pk").values_list(
+        "pk", "tracking_number", "latitude", "longitude", "state"
+    )[:limit]
+    return [CasePoint(*row) for row in rows]

@@ -255,6 +255,10 @@ def transition(
             if from_state in AFTER_RESOLUTION and case.state != CaseState.CLOSED:
                 # Back to work after 办结: a new round, so the next 办结 is surveyed afresh.
                 case.reopen_count += 1
+            if "department_id" in changes:
+                # An officer belongs to the department that chose them: 改派 / 派单 to a
+                # department (or the same one by hand) leaves it to that department.
+                changes.setdefault("officer_id", None)
             for field, value in changes.items():
                 setattr(case, field, value)
             case.save()

@@ -24,6 +24,7 @@ EVENT_LABELS = {
     "extension_requested": _("申请延期"),
     "extension_decided": _("延期审批"),
     "anonymise": _("删除个人信息"),
+    "nearest_officer": _("就近派遣"),
 }
 
 # Transitions whose note is a reply to the citizen (受理, 办理结果, 评价, 说明结案). The notes of other

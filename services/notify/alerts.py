@@ -51,13 +51,8 @@ def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> in
     department = get_department(case.tenant_id, department_id).name if department_id else ""
     prefs = settings_for(case.tenant_id)
     sms_kind = _SMS_KIND[kind]
-    text = render(
-        case.tenant_id,
-        sms_kind,
-        prefs.language,
-        tracking_number=case.tracking_number,
-        department=department,
-    )
+    params = {"tracking_number": case.tracking_number, "department": department}
+    text = render(case.tenant_id, sms_kind, prefs.language, **params)
     # A reopened case can run overdue again: that is a new occasion.
     occasion = f"{kind}:{case_id}:{case.reopen_count}"
     alerted: list[dict] = []
@@ -83,6 +78,7 @@ def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> in
                     to=contact.phone,
                     body=text,
                     kind=sms_kind,
+                    params=params,
                     key=f"staff:{occasion}:{contact.user_id}",
                     case_id=case_id,
                     # An urgent case may wake someone; an ordinary one waits for the morning.

@@ -1,8 +1,28 @@
-"""SMS backends behind one interface.
+"""SMS backends (短信服务商) behind one interface, chosen per tenant from a registry.
 
-`send(sms) -> provider id` sends one SMS; `find(...)` lists what the provider already holds
-for a recipient, so a send whose outcome is unknown (a read timeout, a dead worker) is checked
-before anything is sent again. Backends that cannot look up say so (`can_look_up`).
+A backend is made for one tenant by a factory named in `settings.SMS_BACKENDS` (name → dotted
+path of `factory(tenant_id) -> backend`); the tenant's 短信设置 picks the name, else
+`settings.SMS_BACKEND`. A backend has:
+
+- `sender`: what its messages go out as (a number for Twilio, the SignName for Aliyun), kept
+  with each message;
+- `send(sms) -> provider id`: sends one `OutgoingSms`, a **template key** (`kind`) with its
+  **parameters** (`params`), plus the text our own template renders (`body`) for providers
+  that take free text, and our reference (`ref`, the outbox row) for those that carry one;
+- `find(to=, sender=, since=)`: what the provider already holds for a recipient, so a send
+  whose outcome is unknown (a read timeout, a dead worker) is checked before anything is sent
+  again. Backends that cannot look up say so (`can_look_up`).
+
+Errors are `TransientSmsError` (retry; `ambiguous` when the provider may have taken it) or
+`PermanentSmsError`.
+
+Twilio sends `body`. Aliyun (aliyun.py) maps `kind` to the tenant's approved TemplateCode and
+sends `params` as TemplateParam under its SignName. Tencent Cloud SMS fits the same way: a
+factory reading the tenant's SdkAppId, SignName and secret; `send` maps `kind` to the tenant's
+approved TemplateId (the same per-kind template table) and passes `template_variables(kind,
+params)` in order as TemplateParamSet with SessionContext = `ref`; `find` is
+PullSmsSendStatusByPhoneNumber, matched on SessionContext; its callbacks (status and reply
+JSON arrays) map onto `record_delivery_status` and `receive_sms` as Aliyun's do.
 """
 
 import itertools
@@ -17,11 +37,12 @@ from functools import lru_cache
 import requests
 from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .credentials import Credentials
+from .credentials import credentials_for
 
 logger = logging.getLogger(__name__)
 
@@ -53,16 +74,20 @@ class OutgoingSms:
     body: str
     sender: str
     status_callback: str
+    kind: str = ""  # the template key (kinds.Kind)
+    params: dict[str, str] = field(default_factory=dict)  # the template's parameters
+    ref: str = ""  # our reference (the outbox row), for providers that carry one
 
 
 @dataclass(frozen=True)
 class ProviderRecord:
-    """A message the provider holds."""
+    """A message the provider holds; `ref` is our reference when the provider kept it."""
 
     provider_id: str
     status: str
     body: str
     created_at: datetime | None
+    ref: str = ""
 
 
 class ConsoleBackend:
@@ -70,6 +95,9 @@ class ConsoleBackend:
 
     can_look_up = False
     _ids = itertools.count(1)
+
+    def __init__(self, sender: str = "") -> None:
+        self.sender = sender
 
     def send(self, sms: OutgoingSms) -> str:
         from services.privacy import mask_phone
@@ -89,6 +117,7 @@ class MemoryBackend:
     can_look_up = True
     sent: list[dict] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    sender: str = ""
 
     def send(self, sms: OutgoingSms) -> str:
         with self._lock:
@@ -100,6 +129,8 @@ class MemoryBackend:
                     "body": sms.body,
                     "sender": sms.sender,
                     "status_callback": sms.status_callback,
+                    "kind": sms.kind,
+                    "params": dict(sms.params),
                     "at": timezone.now(),
                 }
             )
@@ -129,12 +160,9 @@ class TwilioBackend:
 
     can_look_up = True
 
-    def __init__(self, account_sid: str, auth_token: str, timeout: float = 10.0) -> None:
-        self.client = Client(
-            account_sid,
-            auth_token,
-            http_client=TwilioHttpClient(timeout=timeout, logger=_quiet_http_logger),
-        )
+    def __init__(self, client: Client, sender: str) -> None:
+        self.client = client
+        self.sender = sender
 
     def send(self, sms: OutgoingSms) -> str:
         with _translated_errors():
@@ -180,30 +208,58 @@ def _translated_errors() -> Iterator[None]:
 
 
 @lru_cache(maxsize=32)
-def _twilio(account_sid: str, auth_token: str) -> TwilioBackend:
+def _twilio_client(account_sid: str, auth_token: str, timeout: float = 10.0) -> Client:
     """One client (and connection pool) per account."""
-    return TwilioBackend(account_sid, auth_token)
+    return Client(
+        account_sid,
+        auth_token,
+        http_client=TwilioHttpClient(timeout=timeout, logger=_quiet_http_logger),
+    )
 
 
 _memory = MemoryBackend()
 
 
-def get_backend(credentials: Credentials):
-    """The backend named by settings.SMS_BACKEND, for one tenant's credentials."""
-    name = settings.SMS_BACKEND
-    if name == "twilio":
-        if not (credentials.account_sid and credentials.auth_token):
-            raise TransientSmsError(
-                "Twilio credentials are not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)",
-                code="config",
-                ambiguous=False,
-            )
-        return _twilio(credentials.account_sid, credentials.auth_token)
-    if name == "memory":
-        return _memory
-    if name == "console":
-        return ConsoleBackend()
-    raise ValueError(f"Unknown SMS_BACKEND {name!r}: use console, twilio or memory")
+def console_backend(tenant_id: int) -> ConsoleBackend:
+    return ConsoleBackend(credentials_for(tenant_id).sender)
+
+
+def memory_backend(tenant_id: int) -> MemoryBackend:
+    """The one shared store, seen with the tenant's sender."""
+    return MemoryBackend(
+        sent=_memory.sent, _lock=_memory._lock, sender=credentials_for(tenant_id).sender
+    )
+
+
+def twilio_backend(tenant_id: int) -> TwilioBackend:
+    credentials = credentials_for(tenant_id)
+    if not (credentials.account_sid and credentials.auth_token):
+        raise TransientSmsError(
+            "Twilio credentials are not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)",
+            code="config",
+            ambiguous=False,
+        )
+    return TwilioBackend(
+        _twilio_client(credentials.account_sid, credentials.auth_token), credentials.sender
+    )
+
+
+def backend_name(tenant_id: int) -> str:
+    """The provider the tenant uses: its own choice in 短信设置, else the deployment's."""
+    from .preferences import settings_for
+
+    return settings_for(tenant_id).sms_backend or settings.SMS_BACKEND
+
+
+def get_backend(tenant_id: int):
+    """The tenant's backend, made by the factory the registry names for it."""
+    name = backend_name(tenant_id)
+    path = settings.SMS_BACKENDS.get(name)
+    if path is None:
+        raise ValueError(
+            f"Unknown SMS backend {name!r}: use one of {', '.join(sorted(settings.SMS_BACKENDS))}"
+        )
+    return import_string(path)(tenant_id)
 
 
 def memory_outbox() -> MemoryBackend:

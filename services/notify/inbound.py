@@ -1,6 +1,7 @@
 """A citizen's SMS to the tenant's number: 退订/订阅, or an answer to an open survey.
 
-Matched by the sender's number and the tenant's sending number (the `To` of the reply). With
+The tenant is the one whose sending number the reply went to (Twilio's `To`), or the one whose
+authenticated callback URL it came through (Aliyun). Matched by the sender's number. With
 several open surveys the reply answers the most recent, unless it names a tracking number.
 Idempotent on the provider's message id: a webhook Twilio retries changes nothing.
 """
@@ -11,7 +12,7 @@ from dataclasses import dataclass, replace
 from django.db import IntegrityError, transaction
 from django_scopes import scopes_disabled
 
-from services.directory.api import tenant_by_sms_number
+from services.directory.api import get_tenant, tenant_by_sms_number
 from services.identifiers.phones import normalised_or_empty
 from services.privacy import mask_phone, phone_hash
 
@@ -31,11 +32,15 @@ class InboundSms:
     sender: str
     recipient: str
     body: str
+    tenant_id: int | None = None  # known from the callback URL; else found by `recipient`
 
 
 def receive_sms(sms: InboundSms) -> str:
     """Handles one inbound SMS once; returns the outcome (also stored with the message)."""
-    tenant = tenant_by_sms_number(sms.recipient)
+    if sms.tenant_id is not None:
+        tenant = get_tenant(sms.tenant_id)
+    else:
+        tenant = tenant_by_sms_number(sms.recipient)
     if tenant is None:
         logger.warning("Inbound SMS %s to a number no tenant uses", sms.provider_id)
         return "unknown_recipient"

@@ -11,7 +11,10 @@ Immediate (quiet hours do not delay them): answers to something the citizen did 
 on their phone, so they are awake — the receipt after submitting, the reply to their reply.
 """
 
+import string
+
 from django.db import models
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGE_CHOICES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -65,3 +68,28 @@ def is_essential(kind: str) -> bool:
 
 def is_immediate(kind: str) -> bool:
     return kind in IMMEDIATE
+
+
+class TemplateInvalid(ValueError):
+    """A template uses a placeholder its kind does not provide, or is malformed."""
+
+
+def check_template(kind: str, text: str) -> None:
+    """Raises TemplateInvalid (with a message for the administrator) unless `text` renders."""
+    allowed = PLACEHOLDERS.get(kind, frozenset()) | {"tenant"}
+    try:
+        fields = [
+            (name, spec, conv) for _lit, name, spec, conv in string.Formatter().parse(text) if name
+        ]
+    except ValueError as exc:
+        raise TemplateInvalid(
+            gettext_now("模板格式有误（花括号不成对？）：%(error)s") % {"error": exc}
+        ) from exc
+    for name, spec, conv in fields:
+        if name not in allowed or spec or conv:
+            raise TemplateInvalid(
+                gettext_now("不能使用占位符 {%(name)s}。可用：%(allowed)s")
+                % {"name": name, "allowed": "、".join(f"{{{n}}}" for n in sorted(allowed))}
+            )
+    if not text.strip():
+        raise TemplateInvalid(gettext_now("模板内容不能为空。"))

@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from services.privacy import keep_hash_in_step, mask_phone
 
-from .kinds import LANGUAGE_CHOICES, Kind
+from .kinds import LANGUAGE_CHOICES, Kind, TemplateInvalid, check_template
 
 
 def new_survey_token() -> str:
@@ -47,6 +47,9 @@ class Message(models.Model):
     case_id = models.BigIntegerField(_("案件"), null=True, blank=True, db_index=True)
     # At most one message per key (e.g. "survey:42:0"), however often an event is redelivered.
     idempotency_key = models.CharField(_("幂等键"), max_length=100, unique=True)
+    # The template's parameters (tracking number, links …): what providers that send only
+    # approved templates (Aliyun) send instead of `body`, our own rendering.
+    params = models.JSONField(_("模板参数"), default=dict, blank=True)
     urgent = models.BooleanField(
         _("不受免打扰时段限制"), default=False, help_text=_("对市民刚刚操作的即时答复")
     )
@@ -63,7 +66,7 @@ class Message(models.Model):
     # The last attempt ended without knowing whether the provider took the message (a read
     # timeout, a 500): the next attempt asks the provider before sending again.
     needs_lookup = models.BooleanField(_("需向服务商核实"), default=False)
-    error_code = models.CharField(_("错误代码"), max_length=20, blank=True, db_index=True)
+    error_code = models.CharField(_("错误代码"), max_length=40, blank=True, db_index=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
@@ -205,8 +208,22 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("未知的时区：%(tz)s"), params={"tz": value})
 
 
+# A credentials reference names environment variables: TWILIO_AUTH_TOKEN_<REF> …
+credentials_ref_validator = RegexValidator(r"^[A-Z0-9_]*$", _("只能使用大写字母、数字和下划线"))
+
+
+def validate_sms_backend(value: str) -> None:
+    if value and value not in settings.SMS_BACKENDS:
+        raise ValidationError(_("未知的短信服务商：%(name)s"), params={"name": value})
+
+
+def sms_backend_choices() -> list[tuple[str, str]]:
+    return [("", _("部署默认")), *((name, name) for name in settings.SMS_BACKENDS)]
+
+
 class NotifySettings(models.Model):
-    """A tenant's SMS settings (短信设置): quiet hours, survey window, language, credentials."""
+    """A tenant's SMS settings (短信设置): quiet hours, survey window, language, the provider
+    and its credentials."""
 
     tenant = models.OneToOneField(
         "directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台")
@@ -243,16 +260,42 @@ class NotifySettings(models.Model):
         _("短信账号引用"),
         max_length=40,
         blank=True,
-        validators=[RegexValidator(r"^[A-Z0-9_]*$", _("只能使用大写字母、数字和下划线"))],
+        validators=[credentials_ref_validator],
         help_text=_(
             "留空使用全局账号。填写 XX 则从环境变量 TWILIO_ACCOUNT_SID_XX、"
             "TWILIO_AUTH_TOKEN_XX 读取本平台的 Twilio 账号；密钥从不存入数据库"
         ),
     )
+    sms_backend = models.CharField(
+        _("短信服务商"),
+        max_length=20,
+        blank=True,
+        validators=[validate_sms_backend],
+        help_text=_("留空使用部署默认（SMS_BACKEND）。境内请用 aliyun（阿里云短信）"),
+    )
+    sms_sign_name = models.CharField(
+        _("短信签名"),
+        max_length=20,
+        blank=True,
+        help_text=_("阿里云短信：已审核通过的签名，如“温岭市共治码”"),
+    )
+    aliyun_credentials_ref = models.CharField(
+        _("阿里云账号引用"),
+        max_length=40,
+        blank=True,
+        validators=[credentials_ref_validator],
+        help_text=_(
+            "留空使用全局账号。填写 XX 则从环境变量 ALIYUN_ACCESS_KEY_ID_XX、"
+            "ALIYUN_ACCESS_KEY_SECRET_XX 读取本平台的 AccessKey；密钥从不存入数据库"
+        ),
+    )
+    # Aliyun signs nothing it pushes: the callback URLs carry this secret (made on first use).
+    callback_secret = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = ScopedManager(tenant="tenant")
 
-    history = HistoricalRecords(verbose_name=_("修改历史"))
+    # The callback secret stays out of the history: one copy of a secret is enough.
+    history = HistoricalRecords(verbose_name=_("修改历史"), excluded_fields=["callback_secret"])
 
     class Meta:
         verbose_name = _("短信设置")
@@ -295,12 +338,43 @@ class SmsTemplate(models.Model):
         return f"{self.get_kind_display()} ({self.language})"
 
     def clean(self) -> None:
-        from .texts import TemplateInvalid, check_template
 
         try:
             check_template(self.kind, self.text)
         except TemplateInvalid as exc:
             raise ValidationError({"text": str(exc)}) from exc
+
+
+class ProviderTemplate(models.Model):
+    """报备模板: the template a provider approved for one kind of SMS (Aliyun's TemplateCode,
+    e.g. SMS_476380012), with the variables notify sends it (see `aliyun.template_variables`)."""
+
+    tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台"))
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    template_code = models.CharField(
+        _("模板编号"),
+        max_length=40,
+        validators=[RegexValidator(r"^[A-Za-z0-9_]+$", _("只能使用字母、数字和下划线"))],
+        help_text=_("服务商审核通过的模板编号，如阿里云的 SMS_476380012"),
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ScopedManager(tenant="tenant")
+
+    history = HistoricalRecords(verbose_name=_("修改历史"))
+
+    class Meta:
+        verbose_name = _("报备短信模板")
+        verbose_name_plural = _("报备短信模板")
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind"], name="one_provider_template_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.template_code}"
 
 
 class StaffNotification(models.Model):

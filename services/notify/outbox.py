@@ -22,7 +22,7 @@ from services.eventbus import periodic
 from services.privacy import mask_phone, mask_text
 
 from .backends import OutgoingSms, PermanentSmsError, ProviderRecord, TransientSmsError, get_backend
-from .credentials import CredentialsMissing, credentials_for
+from .credentials import CredentialsMissing
 from .kinds import is_essential, is_immediate
 from .models import Message
 from .optout import is_opted_out
@@ -53,11 +53,19 @@ def send_sms(
     urgent: bool | None = None,
     **values: str,
 ) -> Message:
-    """Renders the tenant's template for `kind` and queues it under `key` (once per key)."""
+    """Queues the template `kind` with its parameters `values` under `key` (once per key),
+    with the tenant's own text rendered for providers that send free text."""
     language = settings_for(tenant_id).language
     body = render(tenant_id, kind, language, **values)
     return queue_message(
-        tenant_id=tenant_id, to=to, body=body, kind=kind, key=key, case_id=case_id, urgent=urgent
+        tenant_id=tenant_id,
+        to=to,
+        body=body,
+        kind=kind,
+        key=key,
+        case_id=case_id,
+        urgent=urgent,
+        params=values,
     )
 
 
@@ -70,8 +78,10 @@ def queue_message(
     key: str,
     case_id: int | None = None,
     urgent: bool | None = None,
+    params: dict[str, str] | None = None,
 ) -> Message:
     """Stores the SMS and enqueues its delivery in the caller's transaction; one per `key`.
+    `params` are the template's parameters, for providers that send approved templates.
 
     Non-urgent messages wait for the end of the tenant's quiet hours; non-essential ones to a
     number that opted out are kept as `suppressed` and never sent.
@@ -88,6 +98,7 @@ def queue_message(
                 "purpose": kind,
                 "case_id": case_id,
                 "urgent": urgent,
+                "params": {name: str(value) for name, value in (params or {}).items()},
             },
         )
         if not created:
@@ -173,11 +184,10 @@ def _claim(message_id: int) -> Message | None:
 
 def _attempt(message: Message) -> str:
     try:
-        credentials = credentials_for(message.tenant_id)
-        backend = get_backend(credentials)
-        if message.sender != credentials.sender:
-            Message.objects.filter(pk=message.pk).update(sender=credentials.sender)
-            message.sender = credentials.sender
+        backend = get_backend(message.tenant_id)
+        if message.sender != backend.sender:
+            Message.objects.filter(pk=message.pk).update(sender=backend.sender)
+            message.sender = backend.sender
         if message.needs_lookup and backend.can_look_up:
             found = _find_at_provider(backend, message)
             if found is not None:
@@ -193,8 +203,11 @@ def _attempt(message: Message) -> str:
             OutgoingSms(
                 to=message.to,
                 body=message.body,
-                sender=credentials.sender,
+                sender=backend.sender,
                 status_callback=status_callback_url(message.pk),
+                kind=message.purpose,
+                params=message.params,
+                ref=str(message.pk),
             )
         )
     except CredentialsMissing as exc:
@@ -220,7 +233,11 @@ def _find_at_provider(backend, message: Message) -> ProviderRecord | None:
         .values_list("provider_id", flat=True)
     )
     for record in backend.find(to=message.to, sender=message.sender, since=since):
-        if record.body == message.body and record.provider_id not in taken:
+        if record.ref:
+            # The provider kept our reference: that, not the text, says which row it is.
+            if record.ref == str(message.pk):
+                return record
+        elif record.body == message.body and record.provider_id not in taken:
             return record
     return None
 
@@ -320,14 +337,13 @@ def reconcile(message: Message) -> str:
 
 def _reconcile(message: Message) -> str:
     try:
-        credentials = credentials_for(message.tenant_id)
-        backend = get_backend(credentials)
+        backend = get_backend(message.tenant_id)
         if not backend.can_look_up:
             _to_review(
                 message, "发送中断（处理进程退出），无法向服务商核实是否已发出，请人工确认。"
             )
             return "review"
-        message.sender = message.sender or credentials.sender
+        message.sender = message.sender or backend.sender
         found = _find_at_provider(backend, message)
     except (TransientSmsError, CredentialsMissing) as exc:
         logger.warning("%s could not be checked yet: %s", _context(message), mask_text(str(exc)))
@@ -403,7 +419,8 @@ def confirm_sent_by_operator(message_ids: list[int], user_label: str) -> int:
     return done
 
 
-# Twilio's message statuses → ours; the rest (queued, sending, accepted …) change nothing.
+# Delivery statuses (Twilio's words; other providers' reports are put in them) → ours; the rest
+# (queued, sending, accepted …) change nothing.
 PROVIDER_STATUS = {
     "sent": Message.State.SENT,
     "delivered": Message.State.DELIVERED,
@@ -422,15 +439,27 @@ _RANK = {
 }
 
 
-def record_delivery_status(*, ref: str, provider_id: str, status: str, error_code: str = "") -> str:
-    """A (signed) delivery report: moves the message forward, never back. Reports may arrive
-    out of order, twice, or before our worker recorded the provider's id."""
+def record_delivery_status(
+    *,
+    ref: str,
+    provider_id: str,
+    status: str,
+    error_code: str = "",
+    detail: str = "",
+    tenant_id: int | None = None,
+) -> str:
+    """An (authenticated) delivery report: moves the message forward, never back. Reports may
+    arrive out of order, twice, or before our worker recorded the provider's id. `tenant_id`,
+    when the report's URL names the tenant, confines it to that tenant's messages."""
     with scopes_disabled(), transaction.atomic():
+        messages = Message.objects.select_for_update()
+        if tenant_id is not None:
+            messages = messages.filter(tenant_id=tenant_id)
         message = None
         if ref.isdigit():
-            message = Message.objects.select_for_update().filter(pk=int(ref)).first()
+            message = messages.filter(pk=int(ref)).first()
         if message is None and provider_id:
-            message = Message.objects.select_for_update().filter(provider_id=provider_id).first()
+            message = messages.filter(provider_id=provider_id).first()
         if message is None:
             logger.warning("Delivery report %s (%s) for no message of ours", provider_id, status)
             return "unknown"
@@ -458,7 +487,9 @@ def record_delivery_status(*, ref: str, provider_id: str, status: str, error_cod
             fields.append("state")
         if error_code:
             message.error_code = error_code
-            message.last_error = describe(error_code, f"Twilio {status} code {error_code}")
+            message.last_error = describe(
+                error_code, detail or f"Twilio {status} code {error_code}"
+            )
             fields += ["error_code", "last_error"]
         if fields:
             message.save(update_fields=[*fields, "updated_at"])

@@ -6,15 +6,13 @@ attribute access, indexing or format specs, since tenant administrators write th
 """
 
 import logging
-import string
 
-from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from services import satisfaction
 from services.directory.api import get_tenant
 
-from .kinds import DEFAULT_LANGUAGE, PLACEHOLDERS, Kind
+from .kinds import DEFAULT_LANGUAGE, Kind, TemplateInvalid, check_template
 
 logger = logging.getLogger(__name__)
 
@@ -106,10 +104,6 @@ def sample_values(language: str) -> dict[str, str]:
     return {**scale_values(language), **SAMPLE_VALUES}
 
 
-class TemplateInvalid(ValueError):
-    """A template uses a placeholder its kind does not provide, or is malformed."""
-
-
 def scale_values(language: str) -> dict[str, str]:
     """The rating scale as the survey texts list it, from services.satisfaction: the survey,
     its reminder and the help SMS may use {rating_menu} (1非常满意 … 5非常不满意) and
@@ -118,27 +112,6 @@ def scale_values(language: str) -> dict[str, str]:
         "rating_menu": satisfaction.menu(language),
         "rating_range": satisfaction.menu(language, short=True),
     }
-
-
-def check_template(kind: str, text: str) -> None:
-    """Raises TemplateInvalid (with a message for the administrator) unless `text` renders."""
-    allowed = PLACEHOLDERS.get(kind, frozenset()) | {"tenant"}
-    try:
-        fields = [
-            (name, spec, conv) for _lit, name, spec, conv in string.Formatter().parse(text) if name
-        ]
-    except ValueError as exc:
-        raise TemplateInvalid(
-            _("模板格式有误（花括号不成对？）：%(error)s") % {"error": exc}
-        ) from exc
-    for name, spec, conv in fields:
-        if name not in allowed or spec or conv:
-            raise TemplateInvalid(
-                _("不能使用占位符 {%(name)s}。可用：%(allowed)s")
-                % {"name": name, "allowed": "、".join(f"{{{n}}}" for n in sorted(allowed))}
-            )
-    if not text.strip():
-        raise TemplateInvalid(_("模板内容不能为空。"))
 
 
 def default_text(kind: str, language: str) -> str:

@@ -1,20 +1,24 @@
-"""Twilio webhooks: citizens' replies and delivery reports. Every request must be signed.
+"""SMS provider callbacks: citizens' replies and delivery reports.
 
-Thin: check the signature with the right tenant's token, hand the fields to the service.
+Twilio's are signed, and the signature is checked with the right tenant's token. Aliyun signs
+nothing: its URLs carry the tenant and the tenant's callback secret, compared in constant time.
+Thin: authenticate, hand the fields to the service.
 """
 
+import json
 import logging
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from services.directory.api import tenant_by_sms_number
 
-from .credentials import auth_token_for
+from .aliyun import receive_replies, record_reports
+from .credentials import auth_token_for, callback_secret_matches
 from .inbound import InboundSms, receive_sms
 from .outbox import record_delivery_status, tenant_of_message
 
@@ -86,3 +90,35 @@ def delivery_status(request: HttpRequest) -> HttpResponse:
         error_code=request.POST.get("ErrorCode", ""),
     )
     return HttpResponse(status=204)
+
+
+# What Aliyun's batch push expects back; any other answer makes it push the batch again.
+ALIYUN_ACCEPTED = {"code": 0, "msg": "成功"}
+
+
+def aliyun_push(handle):
+    """A view for one of Aliyun's JSON batch pushes, to /sms/aliyun/<tenant>/<secret>/…/."""
+
+    @csrf_exempt
+    @require_POST
+    @wraps(handle)
+    def view(request: HttpRequest, tenant_id: int, secret: str) -> HttpResponse:
+        if not callback_secret_matches(tenant_id, secret):
+            logger.warning("Rejected Aliyun push with a wrong secret to tenant %s", tenant_id)
+            return JsonResponse({"code": 403, "msg": "forbidden"}, status=403)
+        try:
+            batch = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return JsonResponse({"code": 400, "msg": "invalid JSON"}, status=400)
+        if isinstance(batch, dict):
+            batch = [batch]
+        if not isinstance(batch, list) or not all(isinstance(item, dict) for item in batch):
+            return JsonResponse({"code": 400, "msg": "expected a JSON array"}, status=400)
+        handle(tenant_id, batch)
+        return JsonResponse(ALIYUN_ACCEPTED, json_dumps_params={"ensure_ascii": False})
+
+    return view
+
+
+aliyun_report = aliyun_push(record_reports)
+aliyun_reply = aliyun_push(receive_replies)

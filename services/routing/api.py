@@ -31,6 +31,7 @@ __all__ = [
     "monthly_stats",
     "request_extension",
     "set_calendar_days",
+    "township_figures",
 ]
 
 COLOURS = deadlines.COLOURS  # ("green", "yellow", "red")
@@ -56,6 +57,14 @@ def monthly_stats(tenant_id: int, year: int, month: int) -> dict[str, Any]:
     return stats.monthly_stats(tenant_id, year, month)
 
 
+def township_figures(tenant_id: int, year: int, month: int) -> dict[int | None, dict[str, Any]]:
+    """Per township id, the month's deadline figures for the governance index (治理指数):
+    assigned, signed_on_time, resolved, resolved_on_time, returned, median_sign_for_hours,
+    median_handling_hours (of the month's assignments), due and overdue (of the resolve
+    deadlines falling due in the month). See stats.township_figures."""
+    return stats.township_figures(tenant_id, year, month)
+
+
 @transaction.atomic
 def create_rule(
     tenant,
@@ -72,6 +81,7 @@ def create_rule(
     co_departments: list = (),
     set_priority: int | None = None,
     deadline_policy: DeadlinePolicy | None = None,
+    nearest_officer_km: float | None = None,
 ) -> RoutingRule:
     """Adds a rule as data (the admin validates what staff type; callers pass valid data)."""
     rule = RoutingRule.objects.create(
@@ -87,6 +97,7 @@ def create_rule(
         field_conditions=list(field_conditions),
         set_priority=set_priority,
         deadline_policy=deadline_policy,
+        nearest_officer_km=nearest_officer_km,
     )
     if co_departments:
         rule.co_departments.set(co_departments)

@@ -26,6 +26,8 @@ class Routable(Protocol):
     priority: int
     description: str
     extra: dict[str, Any]
+    latitude: float | None  # where it happened, for nearest-officer dispatch (就近派遣)
+    longitude: float | None
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class SampleCase:
     priority: int = 0
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class CompiledRule:
     co_department_names: tuple[str, ...]
     set_priority: int | None
     policy_id: int | None
+    nearest_km: float | None = None  # 就近派遣 within this radius (services/routing/nearest.py)
 
     def holds(self, case: Routable) -> bool:
         """All conditions hold (the fast path: no explanations built)."""
@@ -129,6 +134,7 @@ def compile_rule(rule: RoutingRule) -> CompiledRule:
         co_department_names=tuple(d.name for d in co_departments),
         set_priority=rule.set_priority,
         policy_id=rule.deadline_policy_id,
+        nearest_km=rule.nearest_officer_km,
     )
 
 

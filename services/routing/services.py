@@ -11,6 +11,7 @@ from services.intake import api as intake
 from . import deadlines
 from .config import tenant_routing
 from .models import RoutingDecision
+from .nearest import choose_officer
 from .rules import CompiledRule, first_match
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
                 case_id=case_id,
                 outcome=RoutingDecision.Outcome.NO_MATCH,
             )
+        choice = choose_officer(case.tenant_id, rule, case)
         intake.assign(
             case_id,
             rule.department_id,
@@ -55,7 +57,10 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
             priority=rule.set_priority,
             co_department_ids=rule.co_department_ids,
             rule_id=rule.pk,
+            officer_id=choice.officer_id if choice else None,
         )
+        if choice is not None:
+            intake.add_timeline_note(case_id, "nearest_officer", choice.note())
         # DEBUG: one line per case is noise at volume (the decision row is the record).
         logger.debug(
             "Case %s (tenant %s) routed by rule %s to department %s",

@@ -72,14 +72,18 @@ def metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def monthly_stats(tenant_id: int, year: int, month: int) -> dict[str, Any]:
-    start, end = month_bounds(year, month)
+def _assigned_in(tenant_id: int, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """The assignments made in [start, end), as FIELDS."""
     with scopes_disabled():
-        rows = list(
+        return list(
             CaseDeadline.objects.filter(
                 tenant_id=tenant_id, assigned_at__gte=start, assigned_at__lt=end
             ).values(*FIELDS)
         )
+
+
+def monthly_stats(tenant_id: int, year: int, month: int) -> dict[str, Any]:
+    rows = _assigned_in(tenant_id, *month_bounds(year, month))
     by_department: dict[int, list] = defaultdict(list)
     by_township: dict[int | None, list] = defaultdict(list)
     names: dict[int, str] = {}
@@ -101,3 +105,78 @@ def monthly_stats(tenant_id: int, year: int, month: int) -> dict[str, Any]:
         for pk, group in sorted(by_township.items(), key=lambda item: (item[0] is None, item[0]))
     ]
     return {"year": year, "month": month, "departments": departments, "regions": regions}
+
+
+def _median_hours(pairs: list[tuple[dt.datetime, dt.datetime | None]]) -> float | None:
+    hours = sorted((end - begin).total_seconds() / 3600 for begin, end in pairs if end)
+    if not hours:
+        return None
+    middle = len(hours) // 2
+    value = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
+    return round(value, 2)
+
+
+def township_figures(tenant_id: int, year: int, month: int) -> dict[int | None, dict[str, Any]]:
+    """Per township id, the month's deadline figures the governance index reads:
+
+    of the assignments made in the month, `assigned`, `signed_on_time`, `resolved`,
+    `resolved_on_time`, `returned`, and the medians (hours, wall clock) from assignment to
+    签收 (`median_sign_for_hours`) and to 办结 (`median_handling_hours`); of the resolve
+    deadlines falling due in the month, `due` and `overdue` (not resolved by then). Counting
+    the deadlines that fell due in the month, not those assigned in it, keeps a closed
+    month's overdue share from changing as later days pass.
+    """
+    start, end = month_bounds(year, month)
+    rows = _assigned_in(tenant_id, start, end)
+    with scopes_disabled():
+        due = list(
+            CaseDeadline.objects.filter(
+                # Only deadlines already passed: the rest of an open month is not yet late.
+                tenant_id=tenant_id,
+                resolve_due__gte=start,
+                resolve_due__lt=min(end, timezone.now()),
+            ).values_list("township_id", "resolve_due", "resolved_at", "returned_at")
+        )
+    by_township: dict[int | None, list] = defaultdict(list)
+    for row in rows:
+        by_township[row["township_id"]].append(row)
+    figures: dict[int | None, dict[str, Any]] = {}
+    for township, group in by_township.items():
+        counted = metrics(group)
+        figures[township] = {
+            "assigned": counted["received"],
+            "signed_on_time": counted["signed_on_time"],
+            "resolved": counted["resolved"],
+            "resolved_on_time": counted["resolved_on_time"],
+            "returned": counted["returned"],
+            "median_sign_for_hours": _median_hours(
+                [(r["assigned_at"], r["signed_at"]) for r in group]
+            ),
+            "median_handling_hours": _median_hours(
+                [(r["assigned_at"], r["resolved_at"]) for r in group]
+            ),
+            "due": 0,
+            "overdue": 0,
+        }
+    empty = dict.fromkeys(
+        (
+            "assigned",
+            "signed_on_time",
+            "resolved",
+            "resolved_on_time",
+            "returned",
+            "due",
+            "overdue",
+        ),
+        0,
+    )
+    for township, resolve_due, resolved_at, returned_at in due:
+        # A case returned before its due was not this assignment's to finish.
+        if returned_at is not None and returned_at <= resolve_due:
+            continue
+        entry = figures.setdefault(
+            township, {**empty, "median_sign_for_hours": None, "median_handling_hours": None}
+        )
+        entry["due"] += 1
+        entry["overdue"] += not on_time(resolved_at, resolve_due)
+    return figures

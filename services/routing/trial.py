@@ -11,6 +11,7 @@ from services.directory.api import get_region
 from services.intake import api as intake
 
 from .models import RoutingDecision
+from .nearest import OfficerChoice, choose_officer
 from .rules import Routable, SampleCase, Verdict, explain, load_rules
 
 
@@ -19,6 +20,8 @@ class Trial:
     case: Routable
     verdicts: list[Verdict]
     tracking_number: str = ""
+    # The matched rule's nearest-officer choice as of now (who and how far, or why nobody).
+    dispatch: OfficerChoice | None = None
 
     @property
     def match(self) -> Verdict | None:
@@ -43,7 +46,13 @@ def try_existing_case(tenant_id: int | None, case_id: int) -> Trial:
         .values_list("rule_id", flat=True)
     )
     rules = load_rules(case.tenant_id, include_inactive=True)
-    return Trial(case, explain(rules, case, skip), case.tracking_number)
+    return _trial(case.tenant_id, case, explain(rules, case, skip), case.tracking_number)
+
+
+def _trial(tenant_id: int, case: Routable, verdicts: list[Verdict], number: str = "") -> Trial:
+    match = next((v for v in verdicts if v.matched), None)
+    dispatch = choose_officer(tenant_id, match.rule, case) if match else None
+    return Trial(case, verdicts, number, dispatch)
 
 
 def try_sample(
@@ -55,6 +64,8 @@ def try_sample(
     priority: int,
     description: str,
     extra: dict[str, Any],
+    latitude: float | None = None,
+    longitude: float | None = None,
 ) -> Trial:
     region_path = ""
     if region_id is not None:
@@ -62,9 +73,11 @@ def try_sample(
             region_path = get_region(tenant_id, region_id).path
         except ObjectDoesNotExist:
             raise PermissionDenied(_("只能选择本平台的区域。")) from None
-    sample = SampleCase(scenario_code, region_path, channel, priority, description, extra)
+    sample = SampleCase(
+        scenario_code, region_path, channel, priority, description, extra, latitude, longitude
+    )
     rules = load_rules(tenant_id, include_inactive=True)
-    return Trial(sample, explain(rules, sample))
+    return _trial(tenant_id, sample, explain(rules, sample))
 
 
 def parse_extra(text: str) -> dict[str, str]:

@@ -7,13 +7,25 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from services.directory import api as directory
+from services.governance import api as governance
 from services.intake import api as intake
 from services.routing import api as routing
+
+from ...map_demo import load_map_demo
 
 DEMO_SLUG = "wenling-demo"
 DEMO_PASSWORD = "gongzhi-demo"  # noqa: S105  (a local demo login, printed on purpose)
 
 TOWNSHIPS = ["城东街道", "新河镇", "箬横镇", "石塘镇"]
+POPULATIONS = [152000, 98000, 87000, 41000]  # 常住人口, for cases per 10,000 residents
+# The monthly checks staff enter for the governance index (人工填报), per township in TOWNSHIPS
+# order: last month, then this month — so the report shows a ranking and its change.
+DEMO_ENTRIES = {
+    "joint_meetings": ([3, 3, 2, 2], [4, 2, 3, 1]),
+    "rules_check": ([88, 84, 80, 75], [92, 78, 85, 70]),
+    "grid_staffing": ([96, 94, 93, 90], [98, 91, 95, 88]),
+    "disputes_settled": ([94, 88, 85, 91], [96, 82, 90, 93]),
+}
 DEPARTMENTS = [
     # code, name, scenario it leads on
     ("labour", "市人力社保局", "wage_arrears"),
@@ -40,16 +52,24 @@ DEMO_LOGINS = {
 class Command(BaseCommand):
     help = "Loads the demo tenant (温岭市演示平台) if absent and prints its URLs."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--sample-cases",
+            action="store_true",
+            help="Also takes in a few located sample cases per township, so the map has points "
+            "(`make run` does; the tests' demo starts without cases).",
+        )
+
     def handle(self, *args, **options) -> None:
         with scopes_disabled():
             tenant = directory.tenant_by_slug(DEMO_SLUG)
             if tenant is None:
-                tenant = self.load()
+                tenant = self.load(sample_cases=options["sample_cases"])
                 self.stdout.write(self.style.SUCCESS("已载入演示平台：温岭市（演示）"))
             self.print_urls(tenant)
 
     @transaction.atomic
-    def load(self):
+    def load(self, sample_cases: bool = False):
         tenant = directory.create_tenant(
             "温岭市（演示）", DEMO_SLUG, hotline="0576-12345", sms_number="+8610690012345"
         )
@@ -57,6 +77,8 @@ class Command(BaseCommand):
             name: directory.create_region(tenant, name, directory.RegionLevel.TOWNSHIP)
             for name in TOWNSHIPS
         }
+        for name, population in zip(TOWNSHIPS, POPULATIONS, strict=True):
+            directory.set_population(tenant.pk, townships[name].pk, population)
         village = directory.create_region(
             tenant, "长屿村", directory.RegionLevel.VILLAGE, townships["新河镇"]
         )
@@ -82,6 +104,7 @@ class Command(BaseCommand):
                 order=order * 10,
             )
         self.load_routing(tenant, departments["labour"], xinhe_social)
+        self.load_governance(tenant, townships)
         role = directory.Role
         directory.create_staff(
             tenant, "admin", DEMO_PASSWORD, role.TENANT_ADMIN, full_name=DEMO_LOGINS["admin"]
@@ -102,7 +125,7 @@ class Command(BaseCommand):
                 departments=[departments[code]],
                 full_name=DEMO_LOGINS[code],
             )
-        directory.create_staff(
+        desk = directory.create_staff(
             tenant,
             "xinhe_desk",
             DEMO_PASSWORD,
@@ -110,6 +133,8 @@ class Command(BaseCommand):
             full_name=DEMO_LOGINS["xinhe_desk"],
             region=townships["新河镇"],
         )
+        # Synthetic township outlines, and (for `make run`) located cases: the map has points.
+        load_map_demo(tenant, desk.user if sample_cases else None)
         return tenant
 
     def load_routing(self, tenant, labour, xinhe_social) -> None:
@@ -140,6 +165,16 @@ class Command(BaseCommand):
             except routing.YearNotPublished:
                 self.stderr.write(f"chinesecalendar has no {year} yet: that year has no holidays.")
 
+    def load_governance(self, tenant, townships) -> None:
+        """The default indicator set (three dimensions, README) and two months of entries."""
+        governance.load_indicator_set(tenant.pk, governance.default_indicator_set())
+        today = timezone.localdate()
+        last = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+        for (year, month), position in ((last, 0), ((today.year, today.month), 1)):
+            for code, months in DEMO_ENTRIES.items():
+                for name, value in zip(TOWNSHIPS, months[position], strict=True):
+                    governance.enter_value(tenant.pk, code, townships[name].pk, year, month, value)
+
     def print_urls(self, tenant) -> None:
         base = settings.PUBLIC_BASE_URL
         self.stdout.write("\n市民扫码入口（手机打开）：")
@@ -148,7 +183,9 @@ class Command(BaseCommand):
         self.stdout.write(f"\n进度查询（受理编号 + 手机后四位）：{base}/status/")
         self.stdout.write(f"\n管理后台（部门收件箱）：{base}/admin/")
         self.stdout.write(f"指挥室大屏：{base}/dashboard/   （dispatcher 登录）")
+        self.stdout.write(f"月度考核（治理指数）：{base}/dashboard/report/")
         self.stdout.write(f"镇街受理窗口：{base}/desk/   （xinhe_desk 登录）")
+        self.stdout.write(f"外勤在岗（就近派遣）：{base}/duty/   （labour 等部门账号登录）")
         self.stdout.write(f"接口文档：{base}/api/docs/")
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for login, who in DEMO_LOGINS.items():

@@ -78,6 +78,12 @@
     panelsTimer = setTimeout(async () => {
       const response = await fetch(body.dataset.panelsUrl, { credentials: "same-origin" });
       if (response.ok) document.getElementById("panels").innerHTML = await response.text();
+      // The map's shading and points change with the same events: one more request per burst.
+      const map = document.getElementById("map");
+      if (map?.dataset.mapUrl) {
+        const drawn = await fetch(map.dataset.mapUrl, { credentials: "same-origin" });
+        if (drawn.ok) map.innerHTML = await drawn.text();
+      }
     }, 1500);
   }
 

@@ -49,6 +49,17 @@ class SubmissionSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=10_000)
     reporter_phone = serializers.CharField(required=False, allow_blank=True)
     reporter_name = serializers.CharField(required=False, allow_blank=True)
+    latitude = serializers.FloatField(
+        required=False,
+        min_value=-90,
+        max_value=90,
+        help_text="WGS-84 degrees where the problem is (e.g. from the phone's GPS); "
+        "with longitude or not at all; rounded to 6 decimals. Without it a case from an entry "
+        "point takes the poster's coordinates, if it has any.",
+    )
+    longitude = serializers.FloatField(
+        required=False, min_value=-180, max_value=180, help_text="WGS-84 degrees, with latitude"
+    )
 
 
 class StaffSubmissionSerializer(SubmissionSerializer):
@@ -134,6 +145,13 @@ class CaseDetailSerializer(CaseListSerializer):
     possible_duplicate_of = serializers.SlugRelatedField(
         slug_field="tracking_number", read_only=True, allow_null=True
     )
+    location_exact = serializers.SerializerMethodField(
+        help_text="false: latitude/longitude are rounded to about 1 km for this reader "
+        "(the exact place follows the phone-number rule); null: no location"
+    )
+
+    def get_location_exact(self, case: Case) -> bool | None:
+        return None  # filled in by to_representation, which knows the reader
 
     class Meta(CaseListSerializer.Meta):
         fields = (
@@ -146,6 +164,9 @@ class CaseDetailSerializer(CaseListSerializer):
             "rating",
             "reopen_count",
             "possible_duplicate_of",
+            "latitude",
+            "longitude",
+            "location_exact",
             "photos",
             "timeline",
         )
@@ -154,9 +175,15 @@ class CaseDetailSerializer(CaseListSerializer):
         """The reporter as the policy lets this reader see them: the whole number only to
         those who call back, nothing of a confidential report's reporter to the others."""
         data = super().to_representation(case)
+        reader = self.context.get("reader")
+        where, exact = access.shown_location(reader, case, operator=self.context.get("operator"))
+        data.update(
+            latitude=where.latitude if where else None,
+            longitude=where.longitude if where else None,
+            location_exact=exact if where else None,
+        )
         if self.context.get("operator"):
             return data
-        reader = self.context.get("reader")
         if not access.shows_reporter(reader, case):
             data.update(reporter_phone="", reporter_name="", photos=[])
         elif not access.shows_full_phone(reader, case):

@@ -66,6 +66,7 @@ class MessageAdmin(MaskedNumbers, _ReadOnly, admin.ModelAdmin):
         "to",
         "sender",
         "body",
+        "params",
         "state",
         "urgent",
         "attempts",

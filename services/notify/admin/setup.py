@@ -1,7 +1,7 @@
 """What a tenant administrator sets up: SMS settings, templates (with a preview), opt-outs."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +10,10 @@ from services.directory import api as directory
 from services.identifiers.phones import normalise_phone
 from services.privacy import mask_phone, phone_hash
 
-from ..models import NotifySettings, OptOut, SmsTemplate
+from ..aliyun import variable_names
+from ..callbacks import aliyun_callback_urls
+from ..credentials import rotate_callback_secret
+from ..models import NotifySettings, OptOut, ProviderTemplate, SmsTemplate, sms_backend_choices
 from ..texts import default_text, install_defaults, preview, segments
 from .phones import MaskedNumbers
 
@@ -32,8 +35,72 @@ class NotifySettingsAdmin(admin.ModelAdmin):
         (_("免打扰时段"), {"fields": ("quiet_start", "quiet_end")}),
         (_("满意度回访"), {"fields": ("survey_window_days", "survey_reminder_after_hours")}),
         (_("通知"), {"fields": ("progress_sms", "staff_sms_alerts")}),
-        (_("短信账号"), {"fields": ("twilio_credentials_ref",)}),
+        (
+            _("短信服务商"),
+            {
+                "fields": (
+                    "sms_backend",
+                    "twilio_credentials_ref",
+                    "sms_sign_name",
+                    "aliyun_credentials_ref",
+                )
+            },
+        ),
     )
+
+    actions = ["new_callback_secret"]
+
+    @admin.action(description=_("更换回执地址密钥（旧地址随即失效）"), permissions=["change"])
+    def new_callback_secret(self, request, queryset) -> None:
+        for prefs in queryset:
+            rotate_callback_secret(prefs.tenant_id)
+        self.message_user(
+            request, _("已更换。请在阿里云短信控制台填入新的回执推送地址。"), messages.WARNING
+        )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "sms_backend":
+            # The registry is settings (SMS_BACKENDS): its names are the choices.
+            kwargs["widget"] = forms.Select(choices=sms_backend_choices())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            # The URLs carry the secret that authenticates Aliyun's pushes: only for those
+            # who may configure the tenant's SMS, not for every reader of these settings.
+            fieldsets = (*fieldsets, (_("阿里云回执地址"), {"fields": ("callback_urls",)}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "callback_urls")
+
+    @admin.display(description=_("回执推送地址"))
+    def callback_urls(self, obj: NotifySettings) -> str:
+        urls = aliyun_callback_urls(obj.tenant_id)
+        return format_html(
+            "<p>{}<br><code>{}</code></p><p>{}<br><code>{}</code></p><p>{}</p>",
+            _("短信发送状态（SmsReport）："),
+            urls["report"],
+            _("上行短信（SmsUp）："),
+            urls["up"],
+            _("在阿里云短信控制台“通用设置 › 消息回执设置”中选择 HTTP 批量推送并填入以上地址。"),
+        )
+
+
+@admin.register(ProviderTemplate)
+class ProviderTemplateAdmin(admin.ModelAdmin):
+    """The templates the provider approved (Aliyun's TemplateCode per kind of SMS)."""
+
+    list_display = ("kind", "template_code", "variables", "updated_at")
+    fields = ("tenant", "kind", "template_code", "variables")
+    readonly_fields = ("variables",)
+
+    @admin.display(description=_("模板变量"))
+    def variables(self, obj: ProviderTemplate) -> str:
+        if not obj.kind:
+            return "—"
+        return "、".join(f"${{{name}}}" for name in variable_names(obj.kind)) or "—"
 
 
 @admin.register(SmsTemplate)

@@ -43,7 +43,15 @@ class RoutingRuleAdmin(access.StaffTenantForm, admin.ModelAdmin):
         ),
         (
             _("分拨动作"),
-            {"fields": ["department", "co_departments", "set_priority", "deadline_policy"]},
+            {
+                "fields": [
+                    "department",
+                    "nearest_officer_km",
+                    "co_departments",
+                    "set_priority",
+                    "deadline_policy",
+                ]
+            },
         ),
     ]
 
@@ -111,6 +119,16 @@ class TryForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("每行一个，如 workers_affected=12"),
     )
+    latitude = forms.FloatField(
+        label=_("纬度"), required=False, min_value=-90, max_value=90, help_text=_("如 28.3734")
+    )
+    longitude = forms.FloatField(
+        label=_("经度"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        help_text=_("如 121.3872；填写位置可试运行就近派遣"),
+    )
 
     def __init__(self, *args, tenant_id: int | None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -129,6 +147,8 @@ class TryForm(forms.Form):
                 data["extra_values"] = trial.parse_extra(data.get("extra", ""))
             except ValueError as exc:
                 self.add_error("extra", str(exc))
+            if (data.get("latitude") is None) != (data.get("longitude") is None):
+                self.add_error("longitude", _("位置需同时填写纬度和经度。"))
         return data
 
     def run(self) -> trial.Trial:
@@ -143,6 +163,8 @@ class TryForm(forms.Form):
             priority=data["priority"],
             description=data.get("description", ""),
             extra=data["extra_values"],
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
         )
 
 

@@ -1,5 +1,6 @@
 """Routing rules (分拨规则), the record of every routing decision, and co-handling (协同处置)."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -101,6 +102,17 @@ class RoutingRule(models.Model):
         related_name="+",
         verbose_name=_("办理时限"),
         help_text=_("留空则按场景时限或平台默认时限"),
+    )
+    # 就近派遣: within the department, the nearest officer on duty (directory's positions).
+    nearest_officer_km = models.FloatField(
+        _("就近派遣范围（公里）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.1), MaxValueValidator(200)],
+        help_text=_(
+            "填写则派给承办部门在此距离内最近的在岗外勤人员（承办人）；"
+            "案件没有位置或范围内无人在岗时派给部门。留空表示只派给部门"
+        ),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -8,7 +8,6 @@ its callback, and a command that forges one would be a way around that check.
 
 import uuid
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import ValidationError
 from django_scopes import scopes_disabled
@@ -16,6 +15,7 @@ from django_scopes import scopes_disabled
 from services.directory.api import tenant_by_slug
 from services.identifiers.phones import normalise_phone
 
+from ...backends import backend_name
 from ...inbound import InboundSms, receive_sms
 
 PLAYABLE_BACKENDS = ("console", "memory")
@@ -41,15 +41,16 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", default="wenling-demo", help="the tenant's code (slug)")
 
     def handle(self, *args, **options) -> None:
-        if settings.SMS_BACKEND not in PLAYABLE_BACKENDS:
-            raise CommandError(
-                f"SMS_BACKEND is {settings.SMS_BACKEND!r}: replies must come through the "
-                "provider's signed callback; this command only plays a phone in the demo"
-            )
         with scopes_disabled():
             tenant = tenant_by_slug(options["tenant"])
         if tenant is None:
             raise CommandError(f"No tenant with code {options['tenant']!r}")
+        provider = backend_name(tenant.pk)
+        if provider not in PLAYABLE_BACKENDS:
+            raise CommandError(
+                f"The SMS provider is {provider!r}: replies must come through the "
+                "provider's signed callback; this command only plays a phone in the demo"
+            )
         try:
             sender = normalise_phone(options["phone"], tenant.phone_region)
         except ValidationError as invalid:

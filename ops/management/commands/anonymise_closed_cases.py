@@ -1,9 +1,9 @@
 """manage.py anonymise_closed_cases [--dry-run] [--tenant SLUG]: what the daily scheduled run
-does (intake/retention.py), on demand."""
+does (ops/retention.py), on demand."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from services.intake.retention import anonymise_closed_cases
+from ops.retention import anonymise_closed_cases
 
 
 class Command(BaseCommand):

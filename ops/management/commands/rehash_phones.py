@@ -3,7 +3,7 @@ PHONE_HASH_KEY is unset); until then lookups by phone find nothing (services/pri
 
 from django.core.management.base import BaseCommand
 
-from services.intake.retention import rehash_phones
+from ops.retention import rehash_phones
 
 
 class Command(BaseCommand):
