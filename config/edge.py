@@ -13,12 +13,14 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django_ratelimit.core import is_ratelimited
 
 from services import json_bodies
 from services.identifiers.phones import normalised_or_empty
 from services.identifiers.tracking_numbers import normalise_tracking_number
 from services.intake import api as intake
+from services.problems import PROBLEM_MEDIA_TYPE, problem_body
 
 from .client_address import client_address
 
@@ -56,16 +58,37 @@ KEYS: dict[str, Callable[[HttpRequest], str]] = {
 }
 
 
-# The API's clients read JSON ({"detail": ...}, as DRF's own errors); people read a page.
+# The API's clients read its one error format (services/problems.py); people read a page.
 API_MESSAGES = {
+    404: _("没有这个接口地址。"),
     429: _("操作过于频繁，请稍后再试。"),
+    500: _("系统出错，请稍后重试。"),
     503: _("系统繁忙，您的信息尚未提交成功，请在半分钟后重试。"),
 }
 
 
+def _api_problem(status: int) -> JsonResponse:
+    body = problem_body(status, str(API_MESSAGES[status]))
+    return JsonResponse(body, status=status, content_type=PROBLEM_MEDIA_TYPE)
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """handler404: an unknown address under /api/ is a problem too (the API's one format)."""
+    if request.path.startswith("/api/"):
+        return _api_problem(404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an API client gets a problem, never an HTML page."""
+    if request.path.startswith("/api/"):
+        return _api_problem(500)
+    return defaults.server_error(request)
+
+
 def _refuse(request: HttpRequest, template: str, status: int) -> HttpResponse:
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": str(API_MESSAGES[status])}, status=status)
+        response = _api_problem(status)
     else:
         response = HttpResponse(render_to_string(template, request=request), status=status)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

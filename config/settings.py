@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # Who made each configuration change, for its history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "services.directory.middleware.TenantScopeMiddleware",
+    # A request with an API key runs in the key's tenant scope (the key itself: DRF's).
+    "services.apikeys.middleware.ApiKeyScopeMiddleware",
     # Roles the tenant requires 两步验证 of reach nothing before a TOTP code is verified.
     "services.directory.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -377,6 +379,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every error as RFC 9457 problem details (services/problems.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "services.problems.ProblemJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     # JSON through services/json_bodies.py: a body it cannot read is a clear 400, never a 500.
     "DEFAULT_PARSER_CLASSES": [
         "services.json_bodies.JSONParser",
@@ -386,13 +393,25 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "共治码 API",
-    "DESCRIPTION": "Case intake and reading for the co-governance code (共治码).",
+    "DESCRIPTION": (
+        "Case intake, reading and handling for the co-governance code (共治码).\n\n"
+        "Authentication: a partner system sends its API key as `Authorization: Bearer <key>` "
+        "(or `X-Api-Key: <key>`); a tenant administrator issues keys in the admin (接口密钥). "
+        "Staff pages use their session instead. No or a bad key: 401 with WWW-Authenticate; "
+        "a valid key that may not do this: 403; another tenant's case: 404.\n\n"
+        "Errors: every error answer is RFC 9457 problem details (application/problem+json: "
+        "type, title, status, detail, and errors (field → messages) for invalid input)."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "services.problems.document_problems",
+    ],
 }
 
 # Text by default; LOG_FORMAT=json (as in k8s/) writes one JSON object per line. Either way each

@@ -23,3 +23,7 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Under /api/ every error is problem details (services/problems.py), the unknown address too.
+handler404 = "config.edge.not_found"
+handler500 = "config.edge.server_error"

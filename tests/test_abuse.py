@@ -38,7 +38,7 @@ def _api_json(client, token: str, **overrides):
 def _assert_refused_as_json(response) -> None:
     assert response.status_code == 429
     assert response["Retry-After"] == "30"
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"] == "application/problem+json"
     assert TOO_MANY in response.json()["detail"]
 
 
@@ -160,7 +160,7 @@ def test_an_empty_honeypot_is_a_person_and_their_case_is_stored(client, demo):
 def test_the_api_has_no_honeypot_and_refuses_the_field_like_any_unknown_one(client, demo):
     response = _api_json(client, entry_token(demo.pk, "欠薪"), **{HONEYPOT: ""})
     assert response.status_code == 400
-    assert HONEYPOT in " ".join(response.json()["non_field_errors"])
+    assert HONEYPOT in " ".join(response.json()["errors"]["non_field_errors"])
     assert all_cases() == []
 
 

@@ -156,3 +156,29 @@ def test_a_key_reads_as_its_staff_member_and_only_its_tenant(county, other_count
 
 def test_the_key_model_is_scoped_like_every_tenant_model(county):
     assert directory.staff_users(county.tenant.pk).filter(username="keyville-admin").exists()
+
+
+def test_a_refusal_is_in_the_callers_language(county):
+    _, raw = _key(county, scopes=[apikeys.CASES_SUBMIT])
+    for language, words in (
+        ("en", "lacks the “cases.read” scope"),
+        ("zh-hans", "没有“cases.read”权限"),
+    ):
+        response = Client().get(
+            "/api/v1/cases/", HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 403
+        assert words in response.json()["detail"], (language, response.json())
+        title = {"en": "Forbidden", "zh-hans": "无权操作"}[language]
+        assert response.json()["title"] == title
+
+
+def test_statistics_need_cases_read_and_a_command_room_member(county):
+    url = "/api/routing/stats/"
+    _, dispatcher_reads = _key(county, "dispatcher")
+    _, dispatcher_submits = _key(county, "dispatcher", scopes=[apikeys.CASES_SUBMIT])
+    _, labour_reads = _key(county, "labour")
+    api = Client()
+    assert api.get(url, HTTP_AUTHORIZATION=f"Bearer {dispatcher_reads}").status_code == 200
+    assert api.get(url, HTTP_AUTHORIZATION=f"Bearer {dispatcher_submits}").status_code == 403
+    assert api.get(url, HTTP_AUTHORIZATION=f"Bearer {labour_reads}").status_code == 403

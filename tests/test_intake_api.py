@@ -83,7 +83,10 @@ def test_errors_are_structured_field_to_messages_and_nothing_is_stored(
         {**wage_arrears_form(), **body},
     )
     assert response.status_code == 400
-    errors = response.json()
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400 and problem["type"] == "urn:gongzhima:problem:invalid-request"
+    errors = problem["errors"]
     assert isinstance(errors[field], list) and any(message in m for m in errors[field]), errors
     assert db_snapshot() == before
 
@@ -168,10 +171,10 @@ def test_staff_submit_for_a_citizen_through_the_api(client, demo, other_tenant, 
         "/api/v1/cases/",
         {"scenario": "campus", "region": other_tenant.township_id, **CAMPUS},
     )
-    assert foreign_region.status_code == 400 and "region" in foreign_region.json()
+    assert foreign_region.status_code == 400 and "region" in foreign_region.json()["errors"]
     for code in ("nope", [], ["nope"], 7):
         unknown = _json(client, "/api/v1/cases/", {**CAMPUS, "scenario": code})
-        assert unknown.status_code == 400 and "scenario" in unknown.json()
+        assert unknown.status_code == 400 and "scenario" in unknown.json()["errors"]
     client.force_login(user_named("labour"))
     assert _json(client, "/api/v1/cases/", {"scenario": "campus", **CAMPUS}).status_code == 403
     assert db_snapshot() == before

@@ -150,7 +150,7 @@ def test_the_api_refuses_the_same_values_with_the_same_messages(
 
     assert response.status_code == 400
     body = response.json()
-    assert any(message in e for e in body[field]), body
+    assert any(message in e for e in body["errors"][field]), body
     assert db_snapshot() == before
 
 
@@ -165,7 +165,7 @@ def test_unknown_fields_are_refused_on_every_channel(client, campus, user_named)
 
     assert page.status_code == api.status_code == desk.status_code == 400
     assert "未知字段“salary”" in page.content.decode()
-    assert "未知字段“salary”" in api.json()["non_field_errors"][0]
+    assert "未知字段“salary”" in api.json()["errors"]["non_field_errors"][0]
     assert "未知字段“salary”" in desk.content.decode()
     assert db_snapshot() == before
 

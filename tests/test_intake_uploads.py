@@ -116,7 +116,7 @@ def test_the_api_refuses_a_photo_with_too_many_pixels_in_the_clients_language(cl
         headers={"accept-language": "en"},
     )
     assert response.status_code == 400
-    assert response.json()["photos"] == [
+    assert response.json()["errors"]["photos"] == [
         "The photo “b.png” has too many pixels (at most 25 million pixels each); "
         "please make it smaller."
     ]

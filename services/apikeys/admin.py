@@ -50,6 +50,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ("name", "prefix", "scope_list", "acts_as", "last_used_at", "status")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "prefix")
+    ordering = ("-created_at",)
     actions = ("revoke_keys",)
     readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at")
 

@@ -54,6 +54,23 @@ class KeyIdentity:
         return scope in self.scopes
 
 
+class MalformedKey(ValueError):
+    """An Authorization: Bearer header that is not "Bearer <one token>"."""
+
+
+def raw_key(meta: dict) -> str | None:
+    """The key a request carries (`Authorization: Bearer <key>`, else `X-Api-Key: <key>`), or
+    None when it carries none; MalformedKey for a Bearer header that holds no single token."""
+    authorization = meta.get("HTTP_AUTHORIZATION", "")
+    scheme, _sep, rest = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        token = rest.strip()
+        if not token or " " in token:
+            raise MalformedKey(authorization)
+        return token
+    return meta.get("HTTP_X_API_KEY") or None
+
+
 def _hash_key() -> bytes:
     key = getattr(settings, "API_KEY_HASH_KEY", "")
     if key:

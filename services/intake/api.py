@@ -44,14 +44,17 @@ from .reports import (  # the command room's and the monthly report's reads (报
 from .result_files import file_response
 from .services import (
     CaseConflict,
+    StaleVersion,
     SubmissionInvalid,
     available_transitions,
+    case_version,
     escalate,
     record_note,
     resolve,
     submission_form,
     submit,
     transition,
+    transition_at_version,
 )
 from .states import CaseState, EscalationCause
 from .timeline import PUBLIC_NOTE_ACTIONS, Note, SystemNote
@@ -72,6 +75,7 @@ __all__ = [
     "ResultFileView",
     "ScenarioFieldView",
     "ScenarioView",
+    "StaleVersion",
     "SubmissionInvalid",
     "SystemNote",
     "add_timeline_note",
@@ -82,6 +86,7 @@ __all__ = [
     "case_cards",
     "case_counts",
     "case_points",
+    "case_version",
     "cases_by_phone",
     "cases_by_tracking_and_phone",
     "cases_due_for_anonymisation",
@@ -125,6 +130,7 @@ __all__ = [
     "submit_for_staff",
     "submit_via_entry_point",
     "take_transition",
+    "take_transition_at_version",
     "township_month_activity",
     "without_honeypot",
 ]
@@ -457,6 +463,15 @@ co_handler_ids = handling.co_handler_ids
 def take_transition(case_id: int, name: str, user, note: str = "", **changes: Any) -> CaseSnapshot:
     """A staff member's transition (签收, 办结, 退回 …). See services.transition for errors."""
     transition(_load(case_id), name, by=user, note=note, **changes)
+    return get_case(case_id)
+
+
+def take_transition_at_version(
+    case_id: int, name: str, user, version: str, note: str = "", **changes: Any
+) -> CaseSnapshot:
+    """As take_transition (resolve: `note` is the result, `files` its attachments), on the
+    case as the caller read it (`version`, see case_version): StaleVersion if it changed."""
+    transition_at_version(case_id, name, by=user, version=version, note=note, **changes)
     return get_case(case_id)
 
 

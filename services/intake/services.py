@@ -49,6 +49,16 @@ class CaseConflict(Exception):
     """The transition does not apply to the case as it is now (moved on, or another user won)."""
 
 
+class StaleVersion(CaseConflict):
+    """The caller acted on an older copy of the case than the one stored (乐观锁): someone
+    else changed it since, so the caller must read it again before acting."""
+
+
+def case_version(case: Case) -> str:
+    """The case's version for optimistic checks (admin pages and the API): its last change."""
+    return case.updated_at.isoformat()
+
+
 def _new_tracking_number() -> str:
     """Readable aloud: the local date and five random digits, e.g. 261124-03817."""
     return tracking_numbers.compose(timezone.localdate(), secrets.randbelow(100_000))
@@ -290,6 +300,40 @@ def resolve(case: Case, result: str, *, by, files: list | None = None) -> Case:
         discard_files(stored)
         raise
     return case
+
+
+def transition_at_version(
+    case_id: int,
+    name: str,
+    *,
+    by,
+    version: str,
+    note: Note = "",
+    files: list | None = None,
+    **changes: Any,
+) -> Case:
+    """`transition` (or `resolve`, with its files) on the case as the caller last read it.
+
+    The row is locked first, so no one moves the case between the check and the change.
+    PermissionDenied before StaleVersion: who may not act learns nothing from a version.
+    """
+    with scopes_disabled(), transaction.atomic():
+        case = (
+            Case.objects.select_related("scenario").select_for_update(of=("self",)).get(pk=case_id)
+        )
+        if not _allowed(_acting_staff(by), case, name):
+            raise PermissionDenied(_("您无权对该案件执行此操作。"))
+        if version != case_version(case):
+            raise StaleVersion(
+                _(
+                    "案件 %(number)s 在您读取之后已被他人办理（当前状态：%(state)s），"
+                    "请重新读取后再操作。"
+                )
+                % {"number": case.tracking_number, "state": case.get_state_display()}
+            )
+        if name == "resolve":
+            return resolve(case, str(note), by=by, files=files)
+        return transition(case, name, by=by, note=note, **changes)
 
 
 def record_note(case: Case, *, action: str, note: Note, by=None, public: bool = False) -> None:

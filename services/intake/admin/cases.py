@@ -36,6 +36,7 @@ from ..services import (
     TRANSITIONS,
     CaseConflict,
     available_transitions,
+    case_version,
     record_note,
     resolve,
     transition,
@@ -447,7 +448,7 @@ class CaseAdmin(admin.ModelAdmin):
                 }
                 for name in available_transitions(request.user, obj)
             ]
-            context["version"] = obj.updated_at.isoformat()
+            context["version"] = case_version(obj)
             if may_ask_for_time(request_staff(request), obj):
                 context["extension"] = {
                     "phases": routing.ExtensionPhase.choices,
@@ -494,7 +495,7 @@ class CaseAdmin(admin.ModelAdmin):
         try:
             note, changes = self._transition_input(request, case, name)
             seen = request.POST.get("version")  # the page's copy; absent from scripted posts
-            if seen is not None and seen != case.updated_at.isoformat():
+            if seen is not None and seen != case_version(case):
                 raise CaseConflict(
                     _(
                         "案件 %(number)s 在您打开页面后已被他人办理（当前状态：%(state)s），"

@@ -8,6 +8,8 @@ from services.privacy import mask_phone
 
 from .. import access
 from ..models import Case, CaseEvent, CasePhoto, ScenarioField
+from ..services import case_version
+from ..states import CaseState
 from ..timeline import actor_text
 
 
@@ -73,16 +75,6 @@ class ReceiptSerializer(serializers.Serializer):
     status_url = serializers.URLField(help_text="the citizen's private status page")
 
 
-class ErrorSerializer(serializers.Serializer):
-    """Field name → messages; `non_field_errors` for the submission as a whole."""
-
-    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
-
-
-class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class TimelineSerializer(serializers.ModelSerializer):
     # In the requester's language: system notes are stored untranslated (intake.timeline).
     note = serializers.CharField(source="note_text", read_only=True)
@@ -119,13 +111,21 @@ class PhotoSerializer(serializers.ModelSerializer):
 class CaseListSerializer(serializers.ModelSerializer):
     scenario = serializers.SlugRelatedField(slug_field="code", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
-    region = serializers.StringRelatedField()
-    department = serializers.StringRelatedField()
+    # Null until routed (department) or when nobody said where (region).
+    region = serializers.StringRelatedField(allow_null=True)
+    department = serializers.StringRelatedField(allow_null=True)
+    version = serializers.SerializerMethodField(
+        help_text="send it back with a transition: a case changed since answers 409"
+    )
+
+    def get_version(self, case: Case) -> str:
+        return case_version(case)
 
     class Meta:
         model = Case
         fields = (
             "tracking_number",
+            "version",
             "scenario",
             "state",
             "state_label",
@@ -135,6 +135,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "place_label",
             "department",
             "created_at",
+            "updated_at",
         )
 
 
@@ -142,7 +143,7 @@ class CaseDetailSerializer(CaseListSerializer):
     timeline = TimelineSerializer(many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
     possible_duplicate_of = serializers.SlugRelatedField(
-        slug_field="tracking_number", read_only=True
+        slug_field="tracking_number", read_only=True, allow_null=True
     )
     location_exact = serializers.SerializerMethodField(
         help_text="false: latitude/longitude are rounded to about 1 km for this reader "
@@ -188,3 +189,49 @@ class CaseDetailSerializer(CaseListSerializer):
         elif not access.shows_full_phone(reader, case):
             data["reporter_phone"] = mask_phone(case.reporter_phone)
         return data
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    """The list's filters. A value that names nothing (a state or scenario that does not
+    exist) is a 400, never an empty list a client would take for "nothing there"."""
+
+    state = serializers.MultipleChoiceField(
+        choices=CaseState.choices, required=False, help_text="repeat for several states"
+    )
+    scenario = serializers.SlugField(required=False, help_text="a scenario code of the tenant")
+    channel = serializers.ChoiceField(choices=Case.Channel.choices, required=False)
+    priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
+    updated_after = serializers.DateTimeField(
+        required=False, help_text="only cases changed after this instant (ISO 8601)"
+    )
+
+
+VERSION_HELP = "the case's `version` as last read; another value answers 409"
+
+
+class TransitionSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=64, help_text=VERSION_HELP)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ReturnSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=64, help_text=VERSION_HELP)
+    reason = serializers.CharField(max_length=2000, help_text="退回理由: why it is not ours")
+
+
+class ResolveSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=64, help_text=VERSION_HELP)
+    result = serializers.CharField(
+        max_length=10_000, help_text="办理结果: sent to the citizen and shown on the status page"
+    )
+
+
+class CloseSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=64, help_text=VERSION_HELP)
+    explanation = serializers.CharField(
+        max_length=2000, help_text="结案说明, shown to the citizen (说明结案 by the command room)"
+    )
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text="内部备注, seen by staff only")

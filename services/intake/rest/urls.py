@@ -13,4 +13,17 @@ urlpatterns = [
     ),
     path("cases/", views.CaseListView.as_view(), name="api-cases"),
     path("cases/<str:tracking_number>/", views.CaseDetailView.as_view(), name="api-case"),
+    path(
+        "cases/<str:tracking_number>/sign-for/",
+        views.SignForView.as_view(),
+        name="api-case-sign-for",
+    ),
+    path("cases/<str:tracking_number>/return/", views.ReturnView.as_view(), name="api-case-return"),
+    path(
+        "cases/<str:tracking_number>/resolve/",
+        views.ResolveView.as_view(),
+        name="api-case-resolve",
+    ),
+    path("cases/<str:tracking_number>/close/", views.CloseView.as_view(), name="api-case-close"),
+    path("cases/<str:tracking_number>/notes/", views.NoteView.as_view(), name="api-case-notes"),
 ]

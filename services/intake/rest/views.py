@@ -1,16 +1,23 @@
-"""Intake's HTTP API: public submission through an entry point's token; staff submission and
-reading. Thin: the same submission path as the pages (api.submit_*), scoping in access.py.
+"""Intake's HTTP API: public submission through an entry point's token; staff (or a partner
+system's API key acting as a member of staff) submission, reading, and the staff transitions.
+Thin: the same submission path as the pages (api.submit_*), the same transition path as the
+admin (api.take_transition_at_version), scoping in access.py.
 
-Errors are structured as field → messages, with `non_field_errors` for the whole submission.
+Errors are RFC 9457 problem details (services/problems.py): field → messages go in `errors`,
+with `non_field_errors` for the request as a whole.
 """
 
+import logging
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django_scopes import scopes_disabled
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -18,26 +25,43 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from services.apikeys.api import CASES_READ, CASES_SUBMIT, HasScope
+from services import problems
+from services.apikeys.api import CASES_READ, CASES_SUBMIT, CASES_TRANSITION, HasScope, KeyIdentity
 from services.directory import api as directory
 from services.identifiers.tracking_numbers import normalise_tracking_number
 
 from ...json_bodies import JSONParser
 from .. import access, api
-from ..models import Case
+from ..models import Case, Scenario
 from .serializers import (
     CaseDetailSerializer,
+    CaseFilterSerializer,
     CaseListSerializer,
-    DetailSerializer,
+    CloseSerializer,
     EntryPointSerializer,
-    ErrorSerializer,
+    NoteSerializer,
     ReceiptSerializer,
+    ResolveSerializer,
+    ReturnSerializer,
     StaffSubmissionSerializer,
     SubmissionSerializer,
+    TransitionSerializer,
 )
+
+logger = logging.getLogger(__name__)
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
 SCALARS = (str, int, float)
+
+# Error answers: their body is a Problem (services.problems documents it in the schema).
+INVALID = OpenApiResponse(description="invalid input: the problem's `errors`, field → messages")
+NOT_FOUND = OpenApiResponse(description="no such case, or not one the caller may read")
+FORBIDDEN = OpenApiResponse(description="authenticated, but not allowed to do this")
+GONE = OpenApiResponse(description="the entry point has been deactivated")
+CONFLICT = OpenApiResponse(
+    description=f"{problems.STALE_VERSION}: the case changed since `version`; "
+    f"{problems.NOT_ALLOWED_NOW}: its state does not allow this action"
+)
 
 
 def _errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -87,7 +111,7 @@ def _usable_entry_point(token: str) -> tuple[Any, Response | None]:
     """The active entry point behind a token, or the response that refuses it (404 / 410)."""
     ep = api.entry_point(token)
     if ep is None:
-        return None, Response({"detail": _("二维码不存在。")}, status=status.HTTP_404_NOT_FOUND)
+        return None, _problem(status.HTTP_404_NOT_FOUND, _("二维码不存在。"))
     if not ep.active:
         return ep, _inactive(ep)
     return ep, None
@@ -101,7 +125,11 @@ class EntryPointView(APIView):
 
     @extend_schema(
         operation_id="entry_point",
-        responses={200: EntryPointSerializer, 404: DetailSerializer, 410: DetailSerializer},
+        responses={
+            200: EntryPointSerializer,
+            404: OpenApiResponse(description="no such entry point"),
+            410: GONE,
+        },
         tags=["public"],
     )
     def get(self, request: Request, token: str) -> Response:
@@ -127,7 +155,7 @@ def _inactive(ep: api.EntryPointView) -> Response:
         "tenant": ep.tenant_name,
         "hotline": ep.tenant_hotline or "12345",
     }
-    return Response({"detail": message}, status=status.HTTP_410_GONE)
+    return _problem(status.HTTP_410_GONE, message)
 
 
 class EntryPointSubmissionView(APIView):
@@ -142,11 +170,10 @@ class EntryPointSubmissionView(APIView):
         request=SubmissionSerializer,
         responses={
             201: ReceiptSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="field → messages"),
-            404: DetailSerializer,
-            410: DetailSerializer,
+            400: INVALID,
+            404: OpenApiResponse(description="no such entry point"),
+            410: GONE,
             429: OpenApiResponse(
-                DetailSerializer,
                 description="too many submissions from this client or for this phone number "
                 "(settings.RATE_LIMITS); retry after the Retry-After header's seconds",
             ),
@@ -169,7 +196,8 @@ class EntryPointSubmissionView(APIView):
         return _receipt(request, case)
 
 
-NOT_FOUND = OpenApiResponse(DetailSerializer, description="an invalid cursor")
+def _problem(code: int, detail: str, type_: str = "about:blank") -> Response:
+    return Response(problems.problem_body(code, detail, type_=type_), status=code)
 
 
 class NewestFirst(CursorPagination):
@@ -178,7 +206,8 @@ class NewestFirst(CursorPagination):
 
 
 class CaseListView(generics.ListAPIView):
-    """Cases the logged-in member of staff may read (their tenant's, or their departments')."""
+    """Cases the caller may read (their tenant's, or their departments'), newest first.
+    An API key needs the scope `cases.read` to list, `cases.submit` to register a request."""
 
     serializer_class = CaseListSerializer
     pagination_class = NewestFirst
@@ -190,25 +219,53 @@ class CaseListView(generics.ListAPIView):
 
     def get_queryset(self):
         cases = access.readable_cases(self.request.user)
-        params = self.request.query_params
-        if params.get("state"):
-            cases = cases.filter(state=params["state"])
-        if params.get("scenario"):
-            cases = cases.filter(scenario__code=params["scenario"])
-        if params.get("channel"):
-            cases = cases.filter(channel=params["channel"])
+        wanted = self._filters()
+        if wanted.get("state"):
+            cases = cases.filter(state__in=sorted(wanted["state"]))
+        if "scenario" in wanted:
+            cases = cases.filter(scenario__code=wanted["scenario"])
+        if "channel" in wanted:
+            cases = cases.filter(channel=wanted["channel"])
+        if "priority" in wanted:
+            cases = cases.filter(priority=wanted["priority"])
+        if "updated_after" in wanted:
+            cases = cases.filter(updated_at__gt=wanted["updated_after"])
         return cases
+
+    def _filters(self) -> dict[str, Any]:
+        """The validated filters, or a 400 naming each unknown parameter and bad value."""
+        params = self.request.query_params
+        query = CaseFilterSerializer(data=params)
+        valid = query.is_valid()
+        errors = dict(query.errors) if not valid else {}
+        known = {*CaseFilterSerializer().fields, "cursor"}
+        for name in params:
+            if name not in known:
+                errors[name] = [_("未知的查询参数。")]
+        code = query.validated_data.get("scenario") if valid else None
+        if code and not self._scenario_exists(code):
+            errors["scenario"] = [_("本平台没有代码为“%(code)s”的场景。") % {"code": code}]
+        if errors:
+            raise DRFValidationError(errors)
+        return query.validated_data
+
+    def _scenario_exists(self, code: str) -> bool:
+        staff = directory.staff_info(self.request.user)
+        with scopes_disabled():
+            scenarios = Scenario.objects.filter(code=code)
+            if staff is not None:
+                scenarios = scenarios.filter(tenant_id=staff.tenant_id)
+            return scenarios.exists()
 
     @extend_schema(
         operation_id="list_cases",
-        parameters=[
-            OpenApiParameter(
-                "state", str, enum=[s for s, _label in Case._meta.get_field("state").choices]
-            ),
-            OpenApiParameter("scenario", str, description="scenario code"),
-            OpenApiParameter("channel", str, enum=list(Case.Channel.values)),
-        ],
-        responses={200: CaseListSerializer(many=True), 403: DetailSerializer, 404: NOT_FOUND},
+        parameters=[CaseFilterSerializer],
+        responses={
+            200: CaseListSerializer(many=True),
+            400: INVALID,
+            403: FORBIDDEN,
+            404: OpenApiResponse(description="an invalid cursor"),
+        },
         tags=["staff"],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -219,8 +276,8 @@ class CaseListView(generics.ListAPIView):
         request=StaffSubmissionSerializer,
         responses={
             201: ReceiptSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="field → messages"),
-            403: DetailSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
         },
         tags=["staff"],
     )
@@ -247,7 +304,7 @@ class CaseListView(generics.ListAPIView):
 
 
 class CaseDetailView(generics.RetrieveAPIView):
-    """One case with its full timeline and photos, by tracking number."""
+    """One case with its full timeline and photos, by tracking number (key scope `cases.read`)."""
 
     serializer_class = CaseDetailSerializer
     permission_classes = [HasScope(CASES_READ)]
@@ -257,26 +314,176 @@ class CaseDetailView(generics.RetrieveAPIView):
         return access.readable_cases(self.request.user).prefetch_related("timeline", "photos")
 
     def get_serializer_context(self) -> dict[str, Any]:
-        user = self.request.user
-        return {
-            **super().get_serializer_context(),
-            "reader": directory.staff_info(user),
-            "operator": user.is_superuser,
-        }
+        return {**super().get_serializer_context(), **_reader_context(self.request)}
 
     def get_object(self) -> Case:
-        # DRF's default answer is Django's untranslated "No Case matches the given query."
-        number = normalise_tracking_number(self.kwargs["tracking_number"])
-        found = self.get_queryset().filter(tracking_number=number).first()
-        if found is None:
-            raise NotFound(_("没有找到这个受理编号的案件，或您无权查看。"))
+        found = _readable_case(self.request, self.kwargs["tracking_number"])
         self.check_object_permissions(self.request, found)
-        return found
+        return self.get_queryset().get(pk=found.pk)
 
     @extend_schema(
         operation_id="get_case",
-        responses={200: CaseDetailSerializer, 403: DetailSerializer, 404: DetailSerializer},
+        responses={200: CaseDetailSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
         tags=["staff"],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+def _reader_context(request: Request) -> dict[str, Any]:
+    """Who reads the case, for what the serializer shows of the reporter."""
+    return {"reader": directory.staff_info(request.user), "operator": request.user.is_superuser}
+
+
+def _readable_case(request: Request, tracking_number: str) -> Case:
+    """The case by its number among those the caller reads: another tenant's, or one the caller
+    may not read, is as absent as a number never issued (404)."""
+    # DRF's default answer is Django's untranslated "No Case matches the given query."
+    number = normalise_tracking_number(tracking_number)
+    found = access.readable_cases(request.user).filter(tracking_number=number).first()
+    if found is None:
+        raise NotFound(_("没有找到这个受理编号的案件，或您无权查看。"))
+    return found
+
+
+class CaseActionView(APIView):
+    """A staff transition of one case (签收, 退回, 办结, 说明结案) through the same path as the
+    admin's buttons: the policy decides who may, the workflow whether the case's state allows
+    it now, and `version` whether the caller saw the case as it is."""
+
+    permission_classes = [HasScope(CASES_TRANSITION)]
+    parser_classes = PARSERS
+    transition = ""
+    input_serializer: type = TransitionSerializer
+    note_field = "note"
+
+    def post(self, request: Request, tracking_number: str) -> Response:
+        case = _readable_case(request, tracking_number)
+        body = self.input_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        given = body.validated_data
+        extra = {"files": request.FILES.getlist("files")} if self.transition == "resolve" else {}
+        try:
+            api.take_transition_at_version(
+                case.pk,
+                self.transition,
+                request.user,
+                given["version"],
+                note=given.get(self.note_field, ""),
+                **extra,
+            )
+        except PermissionDenied as refused:
+            return _problem(status.HTTP_403_FORBIDDEN, str(refused))
+        except api.StaleVersion as stale:
+            return _problem(status.HTTP_409_CONFLICT, str(stale), problems.STALE_VERSION)
+        except api.CaseConflict as conflict:
+            return _problem(status.HTTP_409_CONFLICT, str(conflict), problems.NOT_ALLOWED_NOW)
+        except ValidationError as invalid:  # a result file that is not a photo or a PDF
+            raise DRFValidationError({"files": invalid.messages}) from invalid
+        if isinstance(request.auth, KeyIdentity):
+            # The timeline names the person the key acts as; the log says which key it was.
+            logger.info(
+                "API key %s took %s on case %s", request.auth.key_id, self.transition, case.pk
+            )
+        return _case_answer(request, case.pk, status.HTTP_200_OK)
+
+
+def _case_answer(request: Request, case_id: int, code: int) -> Response:
+    with scopes_disabled():
+        case = (
+            Case.objects.select_related("scenario", "region", "department")
+            .prefetch_related("timeline", "photos")
+            .get(pk=case_id)
+        )
+    context = {"request": request, **_reader_context(request)}
+    return Response(CaseDetailSerializer(case, context=context).data, status=code)
+
+
+def _action_schema(operation_id: str, request, summary: str):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        request=request,
+        responses={
+            200: CaseDetailSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+        tags=["staff"],
+    )
+
+
+def _action_view(
+    name: str, transition: str, body: type, note_field: str, operation_id: str, summary: str
+) -> type:
+    """One transition's view: the shared CaseActionView with its input and its schema."""
+    view = type(
+        name,
+        (CaseActionView,),
+        {
+            "transition": transition,
+            "input_serializer": body,
+            "note_field": note_field,
+            "__doc__": f"{summary}. Key scope `cases.transition`; the policy decides as for "
+            "the member of staff the key acts as.",
+            "__module__": __name__,
+        },
+    )
+    return extend_schema_view(post=_action_schema(operation_id, body, summary))(view)
+
+
+SignForView = _action_view(
+    "SignForView",
+    "sign_for",
+    TransitionSerializer,
+    "note",
+    "sign_for_case",
+    "签收: the lead department accepts the case",
+)
+ReturnView = _action_view(
+    "ReturnView",
+    "return_case",
+    ReturnSerializer,
+    "reason",
+    "return_case",
+    "退回: not this department's case; routing tries again",
+)
+ResolveView = _action_view(
+    "ResolveView",
+    "resolve",
+    ResolveSerializer,
+    "result",
+    "resolve_case",
+    "办结: the result (multipart: up to five attachments as `files`)",
+)
+CloseView = _action_view(
+    "CloseView",
+    "close_by_dispatcher",
+    CloseSerializer,
+    "explanation",
+    "close_case",
+    "说明结案: the command room closes a resolved case with an explanation",
+)
+
+
+class NoteView(APIView):
+    """内部备注: a timeline line for staff only; whoever reads the case may add one (key scope
+    `cases.transition`)."""
+
+    permission_classes = [HasScope(CASES_TRANSITION)]
+    parser_classes = PARSERS
+
+    @extend_schema(
+        operation_id="add_case_note",
+        request=NoteSerializer,
+        responses={201: CaseDetailSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["staff"],
+    )
+    def post(self, request: Request, tracking_number: str) -> Response:
+        case = _readable_case(request, tracking_number)
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        api.add_timeline_note(case.pk, "note", body.validated_data["note"], by=request.user)
+        return _case_answer(request, case.pk, status.HTTP_201_CREATED)
