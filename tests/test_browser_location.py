@@ -119,3 +119,34 @@ def test_an_officer_on_duty_reports_a_position_and_gets_the_nearest_case(
     expect(page.locator("#duty-state")).to_contain_text("未在岗")
     with scopes_disabled():
         assert DutyPosition.objects.get(pk=row.pk).latitude is None
+
+
+def test_a_located_submission_appears_on_the_command_rooms_map(browser_page, county, live_server):
+    """The whole way: the phone's position, taken with consent in the browser, reaches the
+    dispatcher's county map as a point in the township it lies in, named by its number."""
+    from .map_world import EAST_TOWN_POINT, load_outlines
+
+    load_outlines(county)
+    page = browser_page
+    latitude, longitude = EAST_TOWN_POINT
+    with_position(page, live_server, {"latitude": latitude, "longitude": longitude})
+    page.goto(f"/c/{county.tokens['wage_arrears']}/")
+    page.get_by_label("问题描述").fill("工地老板拖欠三个月工资。")
+    page.get_by_label("欠薪单位/老板").fill("某某建筑公司")
+    page.get_by_label("拖欠金额（元）").fill("12000")
+    page.get_by_label("涉及人数").fill("3")
+    page.get_by_role("button", name="使用我的位置").click()
+    expect(page.locator("#location-taken")).to_be_visible()
+    page.get_by_role("button", name="提交", exact=True).click()
+    number = page.locator("#tracking-number").inner_text().strip()
+    run_worker("routing")
+
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, county.username("dispatcher"))
+    page.goto("/dashboard/")
+    point = page.locator("svg.county-map circle.case-point", has_text=number)
+    expect(point).to_have_count(1)
+    east = county.towns["东镇"].pk
+    shade = page.locator(f'svg.county-map path[data-region-id="{east}"]')
+    assert shade.get_attribute("data-value") == "1", "the open case counts in its township"
