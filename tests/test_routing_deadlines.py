@@ -13,6 +13,7 @@ from services import eventbus
 from services.directory import api as directory
 from services.intake import api as intake
 from services.routing import api as routing
+from services.routing.events import CaseOverdue
 from services.routing.models import CaseDeadline
 
 from .conftest import run_worker
@@ -29,8 +30,8 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, month, day, hour, minute, tzinfo=CST)
 
 
-@eventbus.subscribe("case.overdue", queue="default")
-def overdue_seen_by_test(event: str, payload: dict) -> None:
+@eventbus.subscribe(CaseOverdue, queue="default")
+def overdue_seen_by_test(event: CaseOverdue) -> None:
     """Stands in for notify's subscriber, so each published case.overdue leaves a task row."""
 
 

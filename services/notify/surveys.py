@@ -15,6 +15,7 @@ from services import eventbus, satisfaction
 from services.eventbus import periodic
 from services.intake import api as intake
 
+from . import events
 from .kinds import Kind
 from .models import Survey
 from .optout import is_opted_out
@@ -101,15 +102,14 @@ def answer_survey(survey_id: int, rating: int, comment: str = "", *, via: str) -
         survey.answered_at = timezone.now()
         survey.save(update_fields=["state", "rating", "comment", "answered_via", "answered_at"])
         eventbus.publish(
-            "survey.answered",
-            {
-                "tenant_id": survey.tenant_id,
-                "case_id": survey.case_id,
-                "survey_id": survey.pk,
-                "rating": rating,
-                "comment": comment,
-                "satisfied": satisfied,
-            },
+            events.SurveyAnswered(
+                tenant_id=survey.tenant_id,
+                case_id=survey.case_id,
+                survey_id=survey.pk,
+                rating=rating,
+                comment=comment,
+                satisfied=satisfied,
+            )
         )
         send_sms(
             tenant_id=survey.tenant_id,
@@ -188,12 +188,9 @@ def expire_due_surveys(now: datetime) -> int:
                 ):
                     continue
                 eventbus.publish(
-                    "survey.expired",
-                    {
-                        "tenant_id": survey.tenant_id,
-                        "case_id": survey.case_id,
-                        "survey_id": survey.pk,
-                    },
+                    events.SurveyExpired(
+                        tenant_id=survey.tenant_id, case_id=survey.case_id, survey_id=survey.pk
+                    )
                 )
                 expired += 1
     if expired:
