@@ -3,15 +3,18 @@ subscribed; a subscription to an event nobody publishes fails `manage.py check`.
 
 import math
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from services import eventbus
-from services.eventbus import checks
+from services.eventbus import catalogue, checks
+from services.eventbus.catalogue import with_table
 from services.eventbus.declarations import forget
 from services.intake import events as intake_events
 from services.intake.events import CaseEscalated, CaseSubmitted
@@ -194,3 +197,21 @@ def test_the_publisher_scan_ignores_subscribing_and_annotations():
     )
     assert "Gone" not in checks._names_used(source)
     assert "Made" in checks._names_used("eventbus.publish(events.Made(tenant_id=1))")
+
+
+def test_the_readmes_event_table_is_the_declarations():
+    """Regenerate with `manage.py event_table --write` after declaring or subscribing."""
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    assert catalogue.event_table() in readme, "run `manage.py event_table --write`"
+    assert with_table(readme) == readme
+
+
+def test_the_table_lists_every_declared_event_and_who_reacts():
+    table = catalogue.event_table()
+    for event in catalogue.declarations_in_order():
+        assert f"| `{event.name}` |" in table
+    assert {e.name for e in catalogue.declarations_in_order()} == {
+        name for name in eventbus.declared() if not name.startswith("test.")
+    }
+    assert "routing: `route_submitted_case` (routing)" in table
+    assert "test_event_declarations" not in table and "seen_by_test" not in table

@@ -28,7 +28,7 @@ def check_subscriptions(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 
     errors: list[checks.CheckMessage] = []
     for subscription in subscriptions():
-        if _app_of(subscription.handler.__module__) is None:
+        if app_of(subscription.handler.__module__) is None:
             continue
         for event in subscription.events:
             problem = unpublished(event)
@@ -48,7 +48,7 @@ def check_subscriptions(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 def unpublished(event: type[Event]) -> str:
     """Why no service publishes `event`, or "" when one does."""
     module = event.__module__
-    app = _app_of(module)
+    app = app_of(module)
     if app is None or module != f"{app.name}.events":
         return f"it is declared in {module}, not in a service's events module"
     if not publishes(app.path, event.__name__):
@@ -56,7 +56,7 @@ def unpublished(event: type[Event]) -> str:
     return ""
 
 
-def _app_of(module: str):
+def app_of(module: str):
     """The installed app whose package holds `module` (the longest match), if any."""
     owners = [
         app
