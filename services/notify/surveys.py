@@ -5,13 +5,12 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 from django_tasks import task
 
-from services import eventbus, satisfaction
+from services import eventbus, public_urls, satisfaction
 from services.eventbus import periodic
 from services.intake import api as intake
 
@@ -26,11 +25,11 @@ logger = logging.getLogger(__name__)
 
 
 def survey_url(survey: Survey) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/v/{survey.token}/"
+    return public_urls.survey(survey.token)
 
 
 def status_url(access_key: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/s/{access_key}/"
+    return public_urls.case_status(access_key)
 
 
 def start_survey(case_id: int) -> Survey | None:
