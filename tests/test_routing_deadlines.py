@@ -254,12 +254,9 @@ def test_reopening_gives_a_fresh_resolve_period_and_invalidating_ends_the_clock(
         run_worker("routing", "deadlines")
         assert colour(world, case.pk) is None
 
-        clock.move_to(at(3, 9, 9))  # the citizen is dissatisfied a week later (重办)
-        from services.routing.handlers import restart_resolve_clock
-
-        restart_resolve_clock.call(
-            "case.reopened", {"case_id": case.pk, "tenant_id": world.tenant.pk}
-        )
+        clock.move_to(at(3, 9, 9))  # the command room sends it back a week later (重办)
+        intake.take_transition(case.pk, "reopen_by_dispatcher", dispatcher, "市民不满意。")
+        run_worker("routing", "deadlines")  # case.reopened, as the deadlines worker gets it
         assert colour(world, case.pk) == "green"
         with scopes_disabled():
             assert CaseDeadline.objects.get(case_id=case.pk).resolve_due == at(3, 11, 17, 30)
