@@ -19,6 +19,7 @@ declarations existed), so task rows written earlier still deliver.
 """
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -99,7 +100,9 @@ def _qualified(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
+    """The class's resolved annotations, once per class (every event made asks for them)."""
     return typing.get_type_hints(cls)
 
 
