@@ -74,6 +74,8 @@ def test_subscribing_names_the_declaration_so_a_misspelling_fails_at_import():
         eventbus.subscribe("case.submitted", queue="default")
     with pytest.raises(AttributeError):
         eventbus.subscribe(intake_events.CaseSubmited, queue="default")  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="shared fields"):
+        eventbus.subscribe(intake_events.CaseChanged, queue="default")
 
 
 def test_an_event_survives_its_round_trip_through_the_task_row():

@@ -94,6 +94,11 @@ def subscribe(
                 f"subscribe() takes event declarations (eventbus.Event classes), "
                 f"not {declared_event!r}"
             )
+        if declaration(getattr(declared_event, "name", "")) is not declared_event:
+            raise TypeError(
+                f"{declared_event.__qualname__} declares shared fields, not an event: "
+                f"subscribe to each event that has them"
+            )
     by_name = {e.name: e for e in events}
 
     def decorator(handler: Handler):
