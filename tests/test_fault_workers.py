@@ -209,10 +209,11 @@ def test_two_routing_workers_never_assign_one_case_twice(demo):
     workers = [_start_worker("routing,deadlines"), _start_worker("routing,deadlines")]
     try:
         assert _wait_until(lambda: _counts()[1] == 60, timeout=120), _counts()
+        # Deadlines start on case.assigned, on the deadlines queue: wait for both queues.
         assert _wait_until(
             lambda: (
                 not DBTaskResult.objects.filter(
-                    queue_name="routing", status__in=["READY", "RUNNING"]
+                    queue_name__in=["routing", "deadlines"], status__in=["READY", "RUNNING"]
                 ).exists()
             ),
             timeout=120,
