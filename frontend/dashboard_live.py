@@ -16,6 +16,9 @@ from django.conf import settings
 from services import eventbus
 from services.directory import api as directory
 from services.intake import api as intake
+from services.intake import events as intake_events
+from services.notify import events as notify_events
+from services.routing import events as routing_events
 
 logger = logging.getLogger(__name__)
 
@@ -52,53 +55,57 @@ def _send(group: str, message: dict, what: str) -> bool:
     return True
 
 
-def announce(event: str, payload: dict) -> bool:
+# What the panels show a case's card for: a change of the case or of its deadline's colour.
+CaseEvent = intake_events.CaseChanged | routing_events.DeadlineEvent
+
+
+def announce(event: CaseEvent) -> bool:
     """Sends the case's card to its tenant's screens; False if there was nothing to send."""
-    tenant_id = payload["tenant_id"]
-    cards = intake.case_cards(tenant_id, ids=[payload["case_id"]], limit=1)
+    tenant_id = event.tenant_id
+    cards = intake.case_cards(tenant_id, ids=[event.case_id], limit=1)
     if not cards:
         return False
-    message = {"type": MESSAGE_TYPE, "event": event, "case": cards[0].as_json()}
+    message = {"type": MESSAGE_TYPE, "event": event.name, "case": cards[0].as_json()}
     return _send(
         group_name(tenant_id),
         message,
-        f"{event} for case {payload['case_id']} (tenant {tenant_id})",
+        f"{event.name} for case {event.case_id} (tenant {tenant_id})",
     )
 
 
 # Every change a panel shows: new cases, each transition, and the colour of a deadline.
 PUSHED_EVENTS = (
-    "case.submitted",
-    "case.needs_dispatch",
-    "case.assigned",
-    "case.signed_for",
-    "case.returned",
-    "case.resolved",
-    "case.reopened",
-    "case.closed",
-    "case.escalated",
-    "case.due_soon",
-    "case.overdue",
+    intake_events.CaseSubmitted,
+    intake_events.CaseNeedsDispatch,
+    intake_events.CaseAssigned,
+    intake_events.CaseSignedFor,
+    intake_events.CaseReturned,
+    intake_events.CaseResolved,
+    intake_events.CaseReopened,
+    intake_events.CaseClosed,
+    intake_events.CaseEscalated,
+    routing_events.CaseDueSoon,
+    routing_events.CaseOverdue,
 )
 
 
 @eventbus.subscribe(PUSHED_EVENTS, queue="dashboard", max_attempts=1)
-def push_case(event: str, payload: dict) -> None:
-    announce(event, payload)
+def push_case(event: CaseEvent) -> None:
+    announce(event)
 
 
-@eventbus.subscribe("staff.alerted", queue="dashboard", max_attempts=1)
-def push_staff_alert(event: str, payload: dict) -> None:
+@eventbus.subscribe(notify_events.StaffAlerted, queue="dashboard", max_attempts=1)
+def push_staff_alert(event: notify_events.StaffAlerted) -> None:
     """Each alerted person's open screens show their own alert (督办提醒) at once."""
-    for recipient in payload["recipients"]:
+    for recipient in event.recipients:
         alert = {
-            "id": recipient["alert_id"],
-            "kind": payload["kind"],
-            "case_id": payload["case_id"],
-            "text": payload["text"],
+            "id": recipient.alert_id,
+            "kind": event.kind,
+            "case_id": event.case_id,
+            "text": event.text,
         }
         _send(
-            user_group_name(recipient["user_id"]),
+            user_group_name(recipient.user_id),
             {"type": ALERT_TYPE, "alert": alert},
-            f"alert {alert['id']} (user {recipient['user_id']})",
+            f"alert {alert['id']} (user {recipient.user_id})",
         )

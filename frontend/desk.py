@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from services import public_urls
 from services.directory import api as directory
 from services.intake import api as intake
 
@@ -69,7 +70,7 @@ def slip(request: HttpRequest, case_id: int) -> HttpResponse:
     """受理回执单, printed for the citizen (the page's print style drops everything else)."""
     intake.staff_scenarios(request.user)  # only intake staff print slips
     case = intake.staff_case(request.user, case_id)
-    status_url = request.build_absolute_uri(f"/s/{case.access_key}/")
+    status_url = public_urls.case_status(case.access_key)
     tenant = directory.get_tenant(case.tenant_id)
     return render(
         request,

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from services import satisfaction
+from services import public_urls, satisfaction
 from services.directory import api as directory
 from services.intake import api as intake
 from services.notify import api as notify
@@ -84,7 +84,7 @@ def _case_or_404(key: str) -> intake.CaseSnapshot:
 @require_GET
 def receipt(request: HttpRequest, key: str) -> HttpResponse:
     case = _case_or_404(key)
-    status_url = request.build_absolute_uri(f"/s/{case.access_key}/")
+    status_url = public_urls.case_status(case.access_key)
     # A number abroad the tenant sends nothing to: the citizen must know no SMS is coming.
     no_sms = not directory.sms_reaches(case.tenant_id, case.reporter_phone)
     return render(

@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from services import eventbus
 from services.eventbus import heartbeats
+from services.intake.events import CaseSubmitted
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,10 +20,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_an_event_published_in_a_rolled_back_transaction_is_never_delivered(demo):
     before = DBTaskResult.objects.count()
     # One task per subscriber (routing, notify, intake's duplicate check, …).
-    subscribers = len(eventbus.subscribers("case.submitted"))
+    subscribers = len(eventbus.subscribers(CaseSubmitted))
     assert subscribers >= 2
     with pytest.raises(RuntimeError), transaction.atomic():
-        eventbus.publish("case.submitted", {"case_id": 999, "tenant_id": demo.pk})
+        eventbus.publish(CaseSubmitted(case_id=999, tenant_id=demo.pk))
         assert DBTaskResult.objects.count() == before + subscribers
         raise RuntimeError("the change failed")
     assert DBTaskResult.objects.count() == before
@@ -30,9 +31,9 @@ def test_an_event_published_in_a_rolled_back_transaction_is_never_delivered(demo
 
 def test_an_events_task_rows_are_written_in_one_statement(demo):
     """The web submission stays lean however many services subscribe to case.submitted."""
-    subscribers = len(eventbus.subscribers("case.submitted"))
+    subscribers = len(eventbus.subscribers(CaseSubmitted))
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        eventbus.publish("case.submitted", {"case_id": 999, "tenant_id": demo.pk})
+        eventbus.publish(CaseSubmitted(case_id=999, tenant_id=demo.pk))
     inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1, inserts
     rows = list(DBTaskResult.objects.all())
@@ -42,9 +43,9 @@ def test_an_events_task_rows_are_written_in_one_statement(demo):
     assert all(r.args_kwargs["args"][0] == "case.submitted" for r in rows)
 
 
-def test_publish_refuses_an_event_without_tenant():
-    with pytest.raises(ValueError, match="tenant_id"):
-        eventbus.publish("case.submitted", {"case_id": 1})
+def test_an_event_without_tenant_cannot_even_be_made():
+    with pytest.raises(TypeError, match="tenant_id"):
+        CaseSubmitted(case_id=1)
 
 
 def test_abandoned_running_task_is_requeued_and_runs(demo, client, drain):
@@ -98,15 +99,19 @@ def test_a_live_workers_long_task_is_left_alone_a_silent_ones_is_requeued(demo, 
 FLAKY_CALLS: list[int] = []
 
 
-@eventbus.subscribe("test.flaky", queue="default", max_attempts=2)
-def flaky_handler(event: str, payload: dict) -> None:
-    FLAKY_CALLS.append(payload["n"])
+class Flaky(eventbus.Event, name="test.flaky"):
+    n: int
+
+
+@eventbus.subscribe(Flaky, queue="default", max_attempts=2)
+def flaky_handler(event: Flaky) -> None:
+    FLAKY_CALLS.append(event.n)
     raise ConnectionError("downstream unavailable")
 
 
 def test_a_failing_handler_is_retried_later_then_gives_up(demo, drain):
     FLAKY_CALLS.clear()
-    eventbus.publish("test.flaky", {"tenant_id": demo.pk, "n": 1})
+    eventbus.publish(Flaky(tenant_id=demo.pk, n=1))
     drain("default")
     assert FLAKY_CALLS == [1]
     retry = DBTaskResult.objects.get(status="READY")

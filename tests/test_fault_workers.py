@@ -196,6 +196,7 @@ def test_two_routing_workers_never_assign_one_case_twice(demo):
     running deadline."""
     from services import eventbus
     from services.intake import api as intake
+    from services.intake.events import CaseSubmitted
 
     token = entry_token(demo.pk, "欠薪")
     case_ids = [
@@ -204,14 +205,15 @@ def test_two_routing_workers_never_assign_one_case_twice(demo):
     ]
     with scopes_disabled():
         for case_id in case_ids:  # the second delivery of each case's event
-            eventbus.publish("case.submitted", {"case_id": case_id, "tenant_id": demo.pk})
+            eventbus.publish(CaseSubmitted(case_id=case_id, tenant_id=demo.pk))
     workers = [_start_worker("routing,deadlines"), _start_worker("routing,deadlines")]
     try:
         assert _wait_until(lambda: _counts()[1] == 60, timeout=120), _counts()
+        # Deadlines start on case.assigned, on the deadlines queue: wait for both queues.
         assert _wait_until(
             lambda: (
                 not DBTaskResult.objects.filter(
-                    queue_name="routing", status__in=["READY", "RUNNING"]
+                    queue_name__in=["routing", "deadlines"], status__in=["READY", "RUNNING"]
                 ).exists()
             ),
             timeout=120,

@@ -8,8 +8,10 @@ from django_scopes import scopes_disabled
 from services import eventbus
 from services.directory import api as directory
 from services.intake import api as intake
+from services.intake.events import CaseEscalated
 from services.notify import api as notify
 from services.notify.models import Message, NotifySettings, StaffNotification
+from services.routing.events import CaseOverdue
 
 from .test_survey_loop import case_now, submit
 
@@ -44,18 +46,18 @@ def assigned_case(demo, user_named):
     return intake.assign(case.id, department_id, "测试分拨")
 
 
-def publish(event: str, payload: dict) -> None:
+def publish(event: eventbus.Event) -> None:
     with transaction.atomic():
-        eventbus.publish(event, payload)
+        eventbus.publish(event)
 
 
 def test_an_overdue_case_alerts_the_head_and_the_dispatchers_once(
     demo, drain, user_named, labour_head, sms_outbox
 ):
     case = assigned_case(demo, user_named)
-    payload = {"tenant_id": demo.pk, "case_id": case.id, "department_id": case.department_id}
-    publish("case.overdue", payload)
-    publish("case.overdue", payload)  # redelivered
+    overdue = CaseOverdue(tenant_id=demo.pk, case_id=case.id, department_id=case.department_id)
+    publish(overdue)
+    publish(overdue)  # redelivered
     drain("notify")
 
     dispatcher = user_named("dispatcher")
@@ -81,8 +83,8 @@ def test_alert_sms_go_to_staff_with_a_phone_when_the_tenant_enables_them(
     with scopes_disabled():
         NotifySettings.objects.create(tenant=demo, staff_sms_alerts=True)
     case = assigned_case(demo, user_named)
-    publish("case.escalated", {"tenant_id": demo.pk, "case_id": case.id})
-    publish("case.escalated", {"tenant_id": demo.pk, "case_id": case.id})
+    publish(CaseEscalated(tenant_id=demo.pk, case_id=case.id, cause="dissatisfied"))
+    publish(CaseEscalated(tenant_id=demo.pk, case_id=case.id, cause="dissatisfied"))
     drain("notify")
     [sms] = sms_to_head(sms_outbox)
     assert "已提交督办" in sms and case.tracking_number in sms
@@ -93,10 +95,7 @@ def test_alert_sms_go_to_staff_with_a_phone_when_the_tenant_enables_them(
 
 def test_alerts_are_read_by_their_owner_only(demo, drain, user_named, labour_head):
     case = assigned_case(demo, user_named)
-    publish(
-        "case.overdue",
-        {"tenant_id": demo.pk, "case_id": case.id, "department_id": case.department_id},
-    )
+    publish(CaseOverdue(tenant_id=demo.pk, case_id=case.id, department_id=case.department_id))
     drain("notify")
     dispatcher = user_named("dispatcher")
     [theirs] = notify.unread_notifications(dispatcher.pk)
@@ -115,7 +114,7 @@ def test_another_tenants_staff_hear_nothing(demo, drain, user_named):
     other = directory.create_tenant("台州市", "taizhou")
     outsider = directory.create_staff(other, "tz_dispatch", "pw-x", directory.Role.DISPATCHER)
     case = assigned_case(demo, user_named)
-    publish("case.escalated", {"tenant_id": demo.pk, "case_id": case.id})
+    publish(CaseEscalated(tenant_id=demo.pk, case_id=case.id, cause="dissatisfied"))
     drain("notify")
     assert notify.unread_notifications(outsider.user_id) == []
     assert len(notify.unread_notifications(user_named("dispatcher").pk)) == 1

@@ -13,6 +13,7 @@ from services import eventbus
 from services.directory import api as directory
 from services.intake import api as intake
 from services.routing import api as routing
+from services.routing.events import CaseOverdue
 from services.routing.models import CaseDeadline
 
 from .conftest import run_worker
@@ -29,8 +30,8 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, month, day, hour, minute, tzinfo=CST)
 
 
-@eventbus.subscribe("case.overdue", queue="default")
-def overdue_seen_by_test(event: str, payload: dict) -> None:
+@eventbus.subscribe(CaseOverdue, queue="default")
+def overdue_seen_by_test(event: CaseOverdue) -> None:
     """Stands in for notify's subscriber, so each published case.overdue leaves a task row."""
 
 
@@ -253,12 +254,9 @@ def test_reopening_gives_a_fresh_resolve_period_and_invalidating_ends_the_clock(
         run_worker("routing", "deadlines")
         assert colour(world, case.pk) is None
 
-        clock.move_to(at(3, 9, 9))  # the citizen is dissatisfied a week later (重办)
-        from services.routing.handlers import restart_resolve_clock
-
-        restart_resolve_clock.call(
-            "case.reopened", {"case_id": case.pk, "tenant_id": world.tenant.pk}
-        )
+        clock.move_to(at(3, 9, 9))  # the command room sends it back a week later (重办)
+        intake.take_transition(case.pk, "reopen_by_dispatcher", dispatcher, "市民不满意。")
+        run_worker("routing", "deadlines")  # case.reopened, as the deadlines worker gets it
         assert colour(world, case.pk) == "green"
         with scopes_disabled():
             assert CaseDeadline.objects.get(case_id=case.pk).resolve_due == at(3, 11, 17, 30)

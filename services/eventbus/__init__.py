@@ -8,12 +8,17 @@ instead.
 
 Subscribers run on their own service's queue and must be idempotent: an event can be delivered
 again after a retry or after a worker died mid-task.
+
+Each event is declared once, by the service that publishes it, in its `events` module
+(declarations.py says how); `publish` takes an instance, `subscribe` names the class, and the
+system check in checks.py refuses a subscription to an event no service publishes.
 """
 
 import logging
 import random
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import wraps
 from typing import Any
@@ -26,18 +31,43 @@ from django_tasks_db import DatabaseBackend
 
 from ops import context as log_context
 
+from .declarations import Event, declaration, declared
 from .queue import enqueue_together
+
+__all__ = [
+    "Event",
+    "Subscription",
+    "declaration",
+    "declared",
+    "publish",
+    "subscribe",
+    "subscribers",
+    "subscriptions",
+    "unsubscribe",
+]
 
 logger = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
-Handler = Callable[[str, Payload], None]
+Handler = Callable[[Any], None]  # receives the event, an instance of the declaration it names
 
+# The subscriber tasks of each event name, and which declarations each subscription names.
 _subscribers: dict[str, list] = defaultdict(list)
+_subscriptions: list["Subscription"] = []
 
 MAX_ATTEMPTS = 6
 BASE_DELAY_SECONDS = 2.0
 MAX_DELAY_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One handler's subscription: what it names, for the system check and the README table."""
+
+    events: tuple[type[Event], ...]
+    handler: Callable
+    queue: str
+    task: Any
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -46,19 +76,39 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311
 
 
-def subscribe(event: str | tuple[str, ...], *, queue: str, max_attempts: int = MAX_ATTEMPTS):
-    """Registers `handler(event, payload)` as a task on `queue`, run for every `event` published
-    (or every one of several events: one task, so one handler serves where the work is the same).
+def subscribe(
+    event: type[Event] | tuple[type[Event], ...], *, queue: str, max_attempts: int = MAX_ATTEMPTS
+):
+    """Registers `handler(event)` as a task on `queue`, run for every `event` published (or
+    every one of several: one task, so one handler serves where the work is the same).
 
+    `event` is the declaration (the class), never its name: a misspelling is an ImportError or
+    AttributeError where the handler is defined. The handler receives the event as an instance
+    of that class.
     A handler that raises is retried with backoff up to `max_attempts`, then fails loudly.
     """
+    events = event if isinstance(event, tuple) else (event,)
+    for declared_event in events:
+        if not (isinstance(declared_event, type) and issubclass(declared_event, Event)):
+            raise TypeError(
+                f"subscribe() takes event declarations (eventbus.Event classes), "
+                f"not {declared_event!r}"
+            )
+        if declaration(getattr(declared_event, "name", "")) is not declared_event:
+            raise TypeError(
+                f"{declared_event.__qualname__} declares shared fields, not an event: "
+                f"subscribe to each event that has them"
+            )
+    by_name = {e.name: e for e in events}
 
     def decorator(handler: Handler):
         def deliver(event_name: str, payload: Payload, attempt: int, request_id: str) -> None:
             try:
+                # Stored as name + JSON: rows written before the declarations deliver too.
+                received = by_name[event_name].from_payload(payload)
                 # Handlers see only the event's tenant, as a staff request would.
-                with scope(tenant=payload["tenant_id"]):
-                    handler(event_name, payload)
+                with scope(tenant=received.tenant_id):
+                    handler(received)
             except Exception:
                 if attempt >= max_attempts:
                     logger.exception(
@@ -92,37 +142,54 @@ def subscribe(event: str | tuple[str, ...], *, queue: str, max_attempts: int = M
                 deliver(event_name, payload, attempt, request_id)
 
         subscriber = task(queue_name=queue)(run)
-        for name in (event,) if isinstance(event, str) else event:
+        for name in by_name:
             _subscribers[name].append(subscriber)
+        _subscriptions.append(Subscription(events, handler, queue, subscriber))
         return subscriber
 
     return decorator
 
 
-def subscribers(event: str) -> list:
+def unsubscribe(subscriber) -> None:
+    """Removes a subscription (for tests that subscribe a throwaway handler)."""
+    for tasks in _subscribers.values():
+        if subscriber in tasks:
+            tasks.remove(subscriber)
+    _subscriptions[:] = [s for s in _subscriptions if s.task is not subscriber]
+
+
+def subscriptions() -> list[Subscription]:
+    """Every subscription made so far, in the order made."""
+    return list(_subscriptions)
+
+
+def subscribers(event: type[Event] | str) -> list:
     """The tasks that run for `event`, one per subscribing handler."""
-    return list(_subscribers.get(event, ()))
+    name = event if isinstance(event, str) else event.name
+    return list(_subscribers.get(name, ()))
 
 
-def publish(event: str, payload: Payload) -> None:
+def publish(event: Event) -> None:
     """Announces `event`; call it inside the transaction that made the change.
 
-    Every payload names its `tenant_id`: subscribers run scoped to that tenant. Publishing
-    stamps it with "at", the time of the change, unless the caller did.
+    `event` is an instance of its declaration (its fields were checked when it was made);
+    publishing stamps it with `at`, the time of the change, unless the publisher did: the task
+    may run much later than the change (deadlines and statistics keep time by it).
     """
-    if "tenant_id" not in payload:
-        raise ValueError(f"Event {event} must carry tenant_id: {payload}")
-    # When the change happened, for subscribers that keep time (deadlines, statistics): the
-    # task may run much later than the change.
-    payload = {"at": timezone.now().isoformat(), **payload}
-    handlers = subscribers(event)
+    name = getattr(type(event), "name", None) if isinstance(event, Event) else None
+    if name is None or declaration(name) is not type(event):
+        raise TypeError(f"publish() takes an event declared with eventbus.Event, not {event!r}")
+    if event.at is None:
+        event = replace(event, at=timezone.now())
+    payload = event.as_payload()
+    handlers = subscribers(event.name)
     if not handlers:
-        logger.debug("No subscriber for %s", event)
+        logger.debug("No subscriber for %s", event.name)
 
     # Captured now: a broker-backed backend enqueues on commit, maybe outside the request.
     trace = _trace(log_context.current_request_id())
 
-    calls = [(handler, (event, payload), trace) for handler in handlers]
+    calls = [(handler, (event.name, payload), trace) for handler in handlers]
     if isinstance(task_backends["default"], DatabaseBackend):
         enqueue_together(calls)
     else:

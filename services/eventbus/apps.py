@@ -5,3 +5,6 @@ class EventbusConfig(AppConfig):
     name = "services.eventbus"
     label = "eventbus"
     verbose_name = "事件与任务"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the subscription check)

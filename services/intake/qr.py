@@ -9,15 +9,17 @@ scanners need to find the code on a busy wall. A short URL keeps the code at ver
 import io
 
 import qrcode
-from django.conf import settings
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathImage
+
+from services import public_urls
 
 PNG_BOX_PIXELS = 10  # 410 px for a version-4 code: sharp on screen and on a 300-dpi print
 
 
 def entry_point_url(token: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/c/{token}/"
+    """What the entry point's QR code encodes: the form's public link."""
+    return public_urls.entry_form(token)
 
 
 def qr_code(data: str) -> qrcode.QRCode:

@@ -17,6 +17,7 @@ from services import eventbus, satisfaction
 from services.directory.api import policy, staff_info
 from services.identifiers import tracking_numbers
 
+from . import events
 from .access import facts
 from .forms import CaseSubmissionForm
 from .location import entry_point_coordinates
@@ -114,7 +115,7 @@ def submit(
                 case.save(force_insert=True)
                 _record_submission(case, officer)
                 stored = store_photos(case, form.photos)
-                eventbus.publish("case.submitted", _payload(case))  # last: the case is whole
+                eventbus.publish(events.CaseSubmitted(**_about(case)))  # last: the case is whole
             return case
         except IntegrityError:
             discard_files(stored)  # the rows rolled back; their files must go too
@@ -170,7 +171,8 @@ def _record_submission(case: Case, officer) -> None:
     )
 
 
-def _payload(case: Case) -> dict[str, Any]:
+def _about(case: Case) -> dict[str, int]:
+    """The fields every case event carries."""
     return {"case_id": case.pk, "tenant_id": case.tenant_id}
 
 
@@ -182,24 +184,24 @@ def _actor_label(user, default: str) -> str:
 
 @dataclass(frozen=True)
 class TransitionRule:
-    event: str  # what it announces
+    event: type[events.CaseChanged]  # what it announces
     label: str  # what staff see on the button
 
 
 # The mechanics of each transition; who may take it is the policy's (policy.TRANSITIONS).
 TRANSITIONS: dict[str, TransitionRule] = {
-    "route": TransitionRule("case.assigned", gettext_lazy("分拨")),
-    "hold_for_dispatch": TransitionRule("case.needs_dispatch", gettext_lazy("待派单")),
-    "dispatch": TransitionRule("case.assigned", gettext_lazy("派单")),
-    "sign_for": TransitionRule("case.signed_for", gettext_lazy("签收")),
-    "return_case": TransitionRule("case.returned", gettext_lazy("退回")),
-    "reassign": TransitionRule("case.assigned", gettext_lazy("改派")),
-    "resolve": TransitionRule("case.resolved", gettext_lazy("办结")),
-    "close": TransitionRule("case.closed", gettext_lazy("结案")),
-    "reopen": TransitionRule("case.reopened", gettext_lazy("重办")),
-    "close_by_dispatcher": TransitionRule("case.closed", gettext_lazy("说明结案")),
-    "reopen_by_dispatcher": TransitionRule("case.reopened", gettext_lazy("指挥室重办")),
-    "invalidate": TransitionRule("case.closed", gettext_lazy("作废")),
+    "route": TransitionRule(events.CaseAssigned, gettext_lazy("分拨")),
+    "hold_for_dispatch": TransitionRule(events.CaseNeedsDispatch, gettext_lazy("待派单")),
+    "dispatch": TransitionRule(events.CaseAssigned, gettext_lazy("派单")),
+    "sign_for": TransitionRule(events.CaseSignedFor, gettext_lazy("签收")),
+    "return_case": TransitionRule(events.CaseReturned, gettext_lazy("退回")),
+    "reassign": TransitionRule(events.CaseAssigned, gettext_lazy("改派")),
+    "resolve": TransitionRule(events.CaseResolved, gettext_lazy("办结")),
+    "close": TransitionRule(events.CaseClosed, gettext_lazy("结案")),
+    "reopen": TransitionRule(events.CaseReopened, gettext_lazy("重办")),
+    "close_by_dispatcher": TransitionRule(events.CaseClosed, gettext_lazy("说明结案")),
+    "reopen_by_dispatcher": TransitionRule(events.CaseReopened, gettext_lazy("指挥室重办")),
+    "invalidate": TransitionRule(events.CaseClosed, gettext_lazy("作废")),
 }
 
 
@@ -241,7 +243,7 @@ def transition(
     **changes: Any,
 ) -> Case:
     """Takes transition `name`, applies `changes`, writes the timeline row and the event
-    (`announce`: what the event carries beyond the case's id and tenant).
+    (`announce`: the fields its event declares beyond the case's id and tenant).
 
     Raises PermissionDenied when `by` may not take it, CaseConflict when the case is no longer
     in a state it applies to (including when another user moved it first).
@@ -274,7 +276,7 @@ def transition(
                 note_params=note_params,
                 public=public,
             )
-            eventbus.publish(TRANSITIONS[name].event, {**_payload(case), **(announce or {})})
+            eventbus.publish(TRANSITIONS[name].event(**_about(case), **(announce or {})))
     except (TransitionNotAllowed, ConcurrentTransition) as exc:
         case.refresh_from_db()
         raise CaseConflict(
@@ -362,7 +364,7 @@ def escalate(
     if not marked and not again:
         return False
     record_note(case, action="escalate", note=note, public=public)
-    eventbus.publish("case.escalated", {**_payload(case), "cause": cause})
+    eventbus.publish(events.CaseEscalated(**_about(case), cause=str(cause)))
     return True
 
 

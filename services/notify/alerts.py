@@ -15,6 +15,7 @@ from services import eventbus
 from services.directory.api import get_department, staff_to_alert
 from services.intake import api as intake
 
+from . import events
 from .kinds import Kind
 from .models import StaffNotification
 from .outbox import queue_message
@@ -55,7 +56,7 @@ def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> in
     text = render(case.tenant_id, sms_kind, prefs.language, **params)
     # A reopened case can run overdue again: that is a new occasion.
     occasion = f"{kind}:{case_id}:{case.reopen_count}"
-    alerted: list[dict] = []
+    alerted: list[events.AlertRecipient] = []
     with scopes_disabled(), transaction.atomic():
         for contact in staff_to_alert(case.tenant_id, department_id):
             alert, created = StaffNotification.objects.get_or_create(
@@ -71,7 +72,7 @@ def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> in
             )
             if not created:
                 continue
-            alerted.append({"user_id": contact.user_id, "alert_id": alert.pk})
+            alerted.append(events.AlertRecipient(user_id=contact.user_id, alert_id=alert.pk))
             if prefs.staff_sms_alerts and contact.phone:
                 queue_message(
                     tenant_id=case.tenant_id,
@@ -87,14 +88,13 @@ def alert_staff(kind: str, case_id: int, department_id: int | None = None) -> in
         if alerted:
             # Screens that are open (the command room's) show it at once.
             eventbus.publish(
-                "staff.alerted",
-                {
-                    "tenant_id": case.tenant_id,
-                    "case_id": case_id,
-                    "kind": kind,
-                    "text": text,
-                    "recipients": alerted,
-                },
+                events.StaffAlerted(
+                    tenant_id=case.tenant_id,
+                    case_id=case_id,
+                    kind=str(kind),
+                    text=text,
+                    recipients=tuple(alerted),
+                )
             )
     logger.info("Case %s %s: %d staff alerted", case_id, kind, len(alerted))
     return len(alerted)

@@ -5,16 +5,16 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 from django_tasks import task
 
-from services import eventbus, satisfaction
+from services import eventbus, public_urls, satisfaction
 from services.eventbus import periodic
 from services.intake import api as intake
 
+from . import events
 from .kinds import Kind
 from .models import Survey
 from .optout import is_opted_out
@@ -25,11 +25,11 @@ logger = logging.getLogger(__name__)
 
 
 def survey_url(survey: Survey) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/v/{survey.token}/"
+    return public_urls.survey(survey.token)
 
 
 def status_url(access_key: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/s/{access_key}/"
+    return public_urls.case_status(access_key)
 
 
 def start_survey(case_id: int) -> Survey | None:
@@ -101,15 +101,14 @@ def answer_survey(survey_id: int, rating: int, comment: str = "", *, via: str) -
         survey.answered_at = timezone.now()
         survey.save(update_fields=["state", "rating", "comment", "answered_via", "answered_at"])
         eventbus.publish(
-            "survey.answered",
-            {
-                "tenant_id": survey.tenant_id,
-                "case_id": survey.case_id,
-                "survey_id": survey.pk,
-                "rating": rating,
-                "comment": comment,
-                "satisfied": satisfied,
-            },
+            events.SurveyAnswered(
+                tenant_id=survey.tenant_id,
+                case_id=survey.case_id,
+                survey_id=survey.pk,
+                rating=rating,
+                comment=comment,
+                satisfied=satisfied,
+            )
         )
         send_sms(
             tenant_id=survey.tenant_id,
@@ -188,12 +187,9 @@ def expire_due_surveys(now: datetime) -> int:
                 ):
                     continue
                 eventbus.publish(
-                    "survey.expired",
-                    {
-                        "tenant_id": survey.tenant_id,
-                        "case_id": survey.case_id,
-                        "survey_id": survey.pk,
-                    },
+                    events.SurveyExpired(
+                        tenant_id=survey.tenant_id, case_id=survey.case_id, survey_id=survey.pk
+                    )
                 )
                 expired += 1
     if expired:

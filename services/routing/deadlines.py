@@ -8,8 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from services import eventbus
 from services.intake import api as intake
 
 from .config import TenantRouting, tenant_routing
@@ -23,11 +23,9 @@ COLOURS = (GREEN, YELLOW, RED)
 OPEN_ASSIGNED = (intake.CaseState.ASSIGNED, intake.CaseState.IN_PROGRESS)
 
 
-def event_time(payload: dict[str, Any]) -> datetime:
-    """When the change happened: the event's "at" if it carries one, else now."""
-    at = payload.get("at")
-    parsed = parse_datetime(at) if isinstance(at, str) else None
-    return parsed or timezone.now()
+def event_time(event: eventbus.Event) -> datetime:
+    """When the change happened: the event's `at` if it carries one, else now."""
+    return event.at or timezone.now()
 
 
 def load_calendar(tenant_id: int) -> Calendar:

@@ -18,6 +18,7 @@ from django_scopes import scope, scopes_disabled
 from services import eventbus
 from services.intake import api as intake
 
+from . import events
 from .deadlines import red_q, running, yellow_q
 from .models import CaseDeadline
 
@@ -61,12 +62,11 @@ def escalate_overdue(now: datetime | None = None) -> int:
                     # Escalated before (e.g. a second dissatisfaction): still on the record.
                     intake.add_timeline_note(row.case_id, "overdue", note)
                 eventbus.publish(
-                    "case.overdue",
-                    {
-                        "tenant_id": row.tenant_id,
-                        "case_id": row.case_id,
-                        "department_id": row.department_id,
-                    },
+                    events.CaseOverdue(
+                        tenant_id=row.tenant_id,
+                        case_id=row.case_id,
+                        department_id=row.department_id,
+                    )
                 )
         except Exception:
             logger.exception(
@@ -100,12 +100,11 @@ def warn_due_soon(now: datetime | None = None) -> int:
             if not CaseDeadline.objects.filter(pk=row.pk, warned_at=None).update(warned_at=now):
                 continue
             eventbus.publish(
-                "case.due_soon",
-                {
-                    "tenant_id": row.tenant_id,
-                    "case_id": row.case_id,
-                    "department_id": row.department_id,
-                },
+                events.CaseDueSoon(
+                    tenant_id=row.tenant_id,
+                    case_id=row.case_id,
+                    department_id=row.department_id,
+                )
             )
         warned += 1
     return warned

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from services import public_urls
 from services.directory import api as directory
 from services.governance import api as governance
 from services.intake import api as intake
@@ -179,8 +180,9 @@ class Command(BaseCommand):
         base = settings.PUBLIC_BASE_URL
         self.stdout.write("\n市民扫码入口（手机打开）：")
         for token, label in intake.entry_point_tokens(tenant.pk):
-            self.stdout.write(f"  {label}\n    {base}/c/{token}/   二维码：{base}/c/{token}/qr.svg")
-        self.stdout.write(f"\n进度查询（受理编号 + 手机后四位）：{base}/status/")
+            form, image = public_urls.entry_form(token), public_urls.entry_qr_image(token)
+            self.stdout.write(f"  {label}\n    {form}   二维码：{image}")
+        self.stdout.write(f"\n进度查询（受理编号 + 手机后四位）：{public_urls.status_lookup()}")
         self.stdout.write(f"\n管理后台（部门收件箱）：{base}/admin/")
         self.stdout.write(f"指挥室大屏：{base}/dashboard/   （dispatcher 登录）")
         self.stdout.write(f"月度考核（治理指数）：{base}/dashboard/report/")

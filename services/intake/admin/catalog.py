@@ -10,11 +10,11 @@ from django.contrib import admin, messages
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
+from services import public_urls
 from services.directory import api as directory
 
 from ..entry_points import write_posters
@@ -154,9 +154,9 @@ class EntryPointAdmin(TenantOwnedAdmin):
             return "—"
         return format_html(
             '<a href="{}">SVG</a> · <a href="{}">PNG</a> · <a href="{}">{}</a>',
-            reverse("frontend:entry-qr-svg", args=[obj.token]),
-            reverse("frontend:entry-qr-png", args=[obj.token]),
-            reverse("frontend:entry", args=[obj.token]),
+            public_urls.entry_qr_image(obj.token, "svg"),
+            public_urls.entry_qr_image(obj.token, "png"),
+            public_urls.entry_form(obj.token),
             _("市民页面"),
         )
 

@@ -25,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from services import problems
+from services import problems, public_urls
 from services.apikeys.api import CASES_READ, CASES_SUBMIT, CASES_TRANSITION, HasScope, KeyIdentity
 from services.directory import api as directory
 from services.identifiers.tracking_numbers import normalise_tracking_number
@@ -102,7 +102,7 @@ def _receipt(request: Request, case: api.CaseSnapshot) -> Response:
         "tracking_number": case.tracking_number,
         "state": case.state,
         "state_label": case.state_label,
-        "status_url": request.build_absolute_uri(f"/s/{case.access_key}/"),
+        "status_url": public_urls.case_status(case.access_key),
     }
     return Response(body, status=status.HTTP_201_CREATED)
 
