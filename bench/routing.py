@@ -105,7 +105,7 @@ def route_timed(tenant_id: int, case_id: int) -> tuple[float, float]:
     rest waits for PostgreSQL (and, on a loaded machine, for a core)."""
     from django_scopes import scope
 
-    from services.routing.services import route_case
+    from services.routing.dispatch import route_case
 
     with scope(tenant=tenant_id):
         start, cpu = time.perf_counter(), time.process_time()

@@ -133,7 +133,7 @@ def test_satisfaction_and_reopens_reach_the_report(counties, sms_outbox):
     intake.take_transition(done.pk, "resolve", labour, result="已处理")
     from django_scopes import scope
 
-    from services.intake.services import apply_survey_answer  # what the survey reply runs
+    from services.intake.workflow import apply_survey_answer  # what the survey reply runs
 
     with scope(tenant=a.tenant.pk):
         apply_survey_answer(done.pk, 4, "不满意")  # reopens

@@ -144,7 +144,7 @@ def october(transactional_db, sms_outbox):
             intake.resolve_case(case_id, medical, "已查处")
         run_worker("deadlines")
     with at(2026, 10, 15, 12, 0), scope(tenant=tenant.pk):
-        from services.intake.services import apply_survey_answer  # what the survey reply runs
+        from services.intake.workflow import apply_survey_answer  # what the survey reply runs
 
         for case_id in chengdong:
             apply_survey_answer(case_id, 1, "")

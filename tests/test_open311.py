@@ -298,7 +298,7 @@ def test_status_follows_the_case_with_its_latest_public_note(client, partner, us
     assert request["status_notes"] == "已办结：已督促企业结清工资。"
     assert request["agency_responsible"] == "市人力社保局"
 
-    from services.intake.services import apply_survey_answer
+    from services.intake.workflow import apply_survey_answer
 
     with scopes_disabled():  # as the notify worker runs it
         apply_survey_answer(case_id, 1, "")

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from services.directory import api as directory
 from services.intake.models import Case, EntryPoint
-from services.intake.services import TRANSITIONS, CaseConflict, submit, transition
 from services.intake.states import CaseState
+from services.intake.workflow import TRANSITIONS, CaseConflict, submit, transition
 
 from .helpers import wage_arrears_form
 

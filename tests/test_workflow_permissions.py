@@ -63,7 +63,7 @@ def test_a_transition_that_no_longer_applies_is_a_clear_conflict(assigned_case, 
 
 def test_a_stale_copy_loses_to_the_first_writer(assigned_case, user_named):
     """Two staff pressing at once: the second save sees the state moved and refuses."""
-    from services.intake.services import transition
+    from services.intake.workflow import transition
 
     with scopes_disabled():
         stale = Case.objects.get(pk=assigned_case.pk)

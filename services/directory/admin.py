@@ -19,7 +19,7 @@ from . import boundaries, positions
 from .admin_site import request_staff
 from .models import Department, DutyPosition, Region, RegionBoundary, Staff, Tenant
 from .policy import Capability, Role, roles_with
-from .services import create_login, save_region
+from .records import create_login, save_region
 
 
 class TenantForm(forms.ModelForm):

@@ -22,7 +22,7 @@ from .positions import (
     record_position,
     set_on_duty,
 )
-from .services import create_region, create_staff
+from .records import create_region, create_staff
 from .staff import StaffInfo, staff_info
 from .two_factor import session_verified
 

@@ -42,7 +42,9 @@ from .reports import (  # the command room's and the monthly report's reads (报
     township_month_activity,
 )
 from .result_files import file_response
-from .services import (
+from .states import CaseState, EscalationCause
+from .timeline import PUBLIC_NOTE_ACTIONS, Note, SystemNote
+from .workflow import (
     CaseConflict,
     StaleVersion,
     SubmissionInvalid,
@@ -56,8 +58,6 @@ from .services import (
     transition,
     transition_at_version,
 )
-from .states import CaseState, EscalationCause
-from .timeline import PUBLIC_NOTE_ACTIONS, Note, SystemNote
 
 __all__ = [
     "HONEYPOT_FIELD",

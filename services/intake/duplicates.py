@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_noop
 
 from .models import Case, ScenarioField
-from .services import record_note
 from .states import OPEN_STATES
 from .timeline import SystemNote
+from .workflow import record_note
 
 logger = logging.getLogger(__name__)
 

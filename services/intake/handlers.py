@@ -5,7 +5,7 @@ from services.notify import events as notify_events
 
 from . import events
 from .duplicates import flag_possible_duplicate
-from .services import apply_survey_answer, apply_survey_timeout
+from .workflow import apply_survey_answer, apply_survey_timeout
 
 
 @eventbus.subscribe(notify_events.SurveyAnswered, queue="intake")

@@ -21,8 +21,8 @@ from services.privacy import rehash, scrub_text
 
 from .models import Case, CaseEvent, CasePhoto
 from .photos import discard_files
-from .services import record_note
 from .states import CaseState
+from .workflow import record_note
 
 NOTE = gettext_noop("已按保存期限删除市民个人信息（姓名、电话、照片）")
 

@@ -17,8 +17,8 @@ from .alerts import (
 )
 from .models import Message, Survey
 from .retention import anonymise_case_messages, rehash_phones
-from .services import SurveyView, answer_survey_by_token, survey_by_token
 from .texts import install_defaults
+from .web_survey import SurveyView, answer_survey_by_token, survey_by_token
 
 __all__ = [
     "StaffAlert",

@@ -9,7 +9,7 @@ from services import eventbus
 from services.intake import events as intake_events
 
 from . import deadlines, tasks  # importing tasks registers the periodic deadline check
-from .services import route_case
+from .dispatch import route_case
 
 DEADLINES = tasks.QUEUE
 

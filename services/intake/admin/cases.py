@@ -32,7 +32,9 @@ from services.routing import api as routing
 from .. import access
 from ..models import Case, CaseEvent
 from ..reports import mask_phone, search_filter
-from ..services import (
+from ..states import CaseState
+from ..timeline import SystemNote, action_label, actor_text
+from ..workflow import (
     TRANSITIONS,
     CaseConflict,
     available_transitions,
@@ -41,8 +43,6 @@ from ..services import (
     resolve,
     transition,
 )
-from ..states import CaseState
-from ..timeline import SystemNote, action_label, actor_text
 from . import case_export
 
 admin.site.restrict_rows(Case, lambda queryset, staff: access.visible_to(staff, queryset))

@@ -8,9 +8,9 @@ from services.privacy import mask_phone
 
 from .. import access
 from ..models import Case, CaseEvent, CasePhoto, ScenarioField
-from ..services import case_version
 from ..states import CaseState
 from ..timeline import actor_text
+from ..workflow import case_version
 
 
 class FieldDeclarationSerializer(serializers.ModelSerializer):
