@@ -29,6 +29,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 
 # Renders every k8s overlay and validates it against the Kubernetes schemas; lints the Dockerfile.
 check-deploy: install

@@ -7,6 +7,7 @@ database-backed task queue. DATABASE_URL / REDIS_URL / SMS_BACKEND switch to pro
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -129,8 +130,11 @@ DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", 
 if DATABASE_URL:
     # Health checks: after a database restart every pooled connection is dead; checking on
     # checkout (one round trip) keeps the first requests after recovery from failing.
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    # A plain dict (not dj-database-url's TypedDict): the keys set below are Django's.
+    DATABASES: dict[str, dict[str, Any]] = {
+        "default": dict(
+            dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+        )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # psycopg 3's pool; persistent connections must stay off when it is on.

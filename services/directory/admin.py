@@ -103,7 +103,8 @@ class StaffForm(forms.ModelForm):
         return password
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         in_departments = data.get("role") in roles_with(Capability.WORKS_IN_DEPARTMENTS)
         if in_departments and not data.get("departments"):
             self.add_error("departments", _("部门工作人员至少属于一个部门。"))

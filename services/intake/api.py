@@ -345,7 +345,7 @@ def assign(
 ) -> CaseSnapshot:
     """分拨 by the system (a rule) or 派单/改派 by a dispatcher (`by`); a rule may also set the
     case's priority (e.g. a group wage-arrears case becomes urgent)."""
-    changes = {"department_id": department_id}
+    changes: dict[str, Any] = {"department_id": department_id}
     if priority is not None:
         changes["priority"] = priority
     with transaction.atomic():

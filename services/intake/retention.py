@@ -113,7 +113,10 @@ def anonymise_closed_cases(
     now = now or timezone.now()
     report = RetentionReport(dry_run=dry_run)
     for tenant in directory.tenants_with_retention(tenant_slug):
-        for case in due_cases(tenant.pk, tenant.retention_days, now):
+        days = tenant.retention_days
+        if days is None:  # tenants_with_retention names only tenants with one
+            continue
+        for case in due_cases(tenant.pk, days, now):
             report.cases.append(case.tracking_number)
             if dry_run:
                 continue

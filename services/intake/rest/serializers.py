@@ -1,6 +1,8 @@
 """Output shapes of intake's HTTP API. Input is validated by the submission form (forms.py),
 the same as on the other channels; the request serializers here only document it."""
 
+from typing import Any
+
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -37,7 +39,8 @@ class EntryPointSerializer(serializers.Serializer):
     intro = serializers.CharField()
     place_label = serializers.CharField()
     max_photos = serializers.IntegerField()
-    fields = FieldDeclarationSerializer(many=True)
+    # A declared field: the metaclass takes it out of the class, so Serializer.fields stays.
+    fields = FieldDeclarationSerializer(many=True)  # type: ignore[assignment]
 
 
 class SubmissionSerializer(serializers.Serializer):
@@ -106,14 +109,16 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class CaseListSerializer(serializers.ModelSerializer):
-    scenario = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    scenario: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     state_label = serializers.CharField(source="get_state_display", read_only=True)
-    region = serializers.StringRelatedField()
-    department = serializers.StringRelatedField()
+    region: "serializers.StringRelatedField[Any]" = serializers.StringRelatedField()
+    department: "serializers.StringRelatedField[Any]" = serializers.StringRelatedField()
 
     class Meta:
         model = Case
-        fields = (
+        fields: tuple[str, ...] = (
             "tracking_number",
             "scenario",
             "state",
@@ -130,7 +135,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 class CaseDetailSerializer(CaseListSerializer):
     timeline = TimelineSerializer(many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
-    possible_duplicate_of = serializers.SlugRelatedField(
+    possible_duplicate_of: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
         slug_field="tracking_number", read_only=True
     )
 
