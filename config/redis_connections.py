@@ -17,11 +17,13 @@ CHANNEL_LAYER_READ_TIMEOUT_SECONDS = RedisChannelLayer.brpop_timeout + 10.0
 CACHE_READ_TIMEOUT_SECONDS = 1.0
 
 
-def channel_layer(url: str) -> dict:
-    """The CHANNEL_LAYERS entry for the Redis at `url`."""
+def channel_layer(url: str, prefix: str = "") -> dict:
+    """The CHANNEL_LAYERS entry for the Redis at `url`; `prefix` goes before every key (and
+    channels_redis' own "asgi"), so installations or test workers can share one Redis."""
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
+            "prefix": f"{prefix}asgi",
             "hosts": [
                 {
                     "address": url,
@@ -33,11 +35,12 @@ def channel_layer(url: str) -> dict:
     }
 
 
-def cache(url: str) -> dict:
-    """The CACHES entry for the Redis at `url`."""
+def cache(url: str, prefix: str = "") -> dict:
+    """The CACHES entry for the Redis at `url`, its keys after `prefix`."""
     return {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": url,
+        "KEY_PREFIX": prefix,
         "OPTIONS": {
             "socket_connect_timeout": CACHE_READ_TIMEOUT_SECONDS,
             "socket_timeout": CACHE_READ_TIMEOUT_SECONDS,

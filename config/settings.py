@@ -189,11 +189,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channels and cache ---------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Before every key: several installations (or parallel test workers) can share one Redis.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
 if REDIS_URL:
     # Timeouts per use (config/redis_connections.py): a websocket's blocking read must outlast
     # channels_redis's 5 s pop; a rate-limit lookup must give up fast.
-    CHANNEL_LAYERS = {"default": redis_connections.channel_layer(REDIS_URL)}
-    CACHES = {"default": redis_connections.cache(REDIS_URL)}
+    CHANNEL_LAYERS = {"default": redis_connections.channel_layer(REDIS_URL, REDIS_KEY_PREFIX)}
+    CACHES = {"default": redis_connections.cache(REDIS_URL, REDIS_KEY_PREFIX)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

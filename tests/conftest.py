@@ -1,3 +1,5 @@
+import subprocess
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -20,6 +22,38 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Limits count per client across the whole run; tests that exercise them turn them on.
     settings.RATELIMIT_ENABLE = False
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """A test that asks for a browser page is a browser test (`make test-fast` skips them)."""
+    for item in items:
+        if "browser_page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Tripwire: a test that starts a process (the web server, a worker, manage.py,
+    pgbouncer, a tool), in its body or in any fixture it sets up, must say so with
+    @pytest.mark.processes, or `make test-fast` would run it. Browser tests start chromium
+    and are marked already."""
+    if item.get_closest_marker("processes") or item.get_closest_marker("browser"):
+        return (yield)
+
+    real = subprocess.Popen
+
+    class Refused(real):  # a class still: code may subclass or isinstance-check Popen
+        def __init__(self, *args, **kwargs) -> None:
+            raise AssertionError(
+                f"{item.nodeid} starts a process: mark it @pytest.mark.processes "
+                "(or its module: pytestmark = pytest.mark.processes)"
+            )
+
+    subprocess.Popen = Refused  # type: ignore[misc]
+    try:
+        return (yield)
+    finally:
+        subprocess.Popen = real  # type: ignore[misc]
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,11 @@ from .ops_processes import (
 )
 from .staff_world import build_county
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.processes,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def start(*args: str, env: dict) -> subprocess.Popen:

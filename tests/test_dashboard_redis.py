@@ -50,7 +50,9 @@ def _session_cookie(county) -> str:
 
 @pytest.fixture
 def redis_layer(settings):
-    settings.CHANNEL_LAYERS = {"default": redis_connections.channel_layer(redis_url())}
+    settings.CHANNEL_LAYERS = {
+        "default": redis_connections.channel_layer(redis_url(), settings.REDIS_KEY_PREFIX)
+    }
 
 
 @pytest.mark.asyncio
@@ -103,6 +105,7 @@ async def _hold_then_receive(url: str, origin: str, cookie: str, push) -> dict:
         return json.loads(message.data)
 
 
+@pytest.mark.processes
 def test_the_real_server_keeps_an_idle_socket_open_for_30_s_on_redis():
     url = redis_url()
     county = build_county("county-a", "甲县", "+8610690000001")
@@ -113,7 +116,9 @@ def test_the_real_server_keeps_an_idle_socket_open_for_30_s_on_redis():
     )
 
     async def push() -> None:
-        layer = RedisChannelLayer(**redis_connections.channel_layer(url)["CONFIG"])
+        layer = RedisChannelLayer(
+            **redis_connections.channel_layer(url, settings.REDIS_KEY_PREFIX)["CONFIG"]
+        )
         await layer.group_send(group_name(county.tenant.pk), PUSH)
         await layer.close_pools()
 

@@ -14,6 +14,9 @@ from django.conf import settings
 from ops.server import procfile_command
 
 ROOT = Path(__file__).resolve().parent.parent
+# Renders every overlay with kubectl/kustomize (a process per overlay).
+pytestmark = pytest.mark.processes
+
 OVERLAYS = sorted(p.name for p in (ROOT / "k8s" / "overlays").iterdir() if p.is_dir())
 APP = "gongzhima"
 APP_IMAGE = "registry.example.org/gongzhima/app"

@@ -97,6 +97,7 @@ def _get(url: str, timeout: float = 60) -> tuple[int, str, float]:
     return status, body, time.monotonic() - started
 
 
+@pytest.mark.processes
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_silent_database_fails_requests_within_the_bound_with_the_503_page(demo):

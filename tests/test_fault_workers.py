@@ -22,6 +22,7 @@ from services.intake.models import Case, CaseEvent
 from .helpers import entry_token, wage_arrears_form
 
 pytestmark = [
+    pytest.mark.processes,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]

@@ -21,7 +21,7 @@ from .ops_processes import (
     wait_until_serving,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
 MB = 2**20
 PROCESS_LIMIT = 300 * MB

@@ -383,6 +383,7 @@ def _database_env() -> dict[str, str]:
     return {"DATABASE_URL": url._replace(path=f"/{name}").geturl()}
 
 
+@pytest.mark.processes
 def test_a_worker_process_killed_mid_send_does_not_cause_a_duplicate(
     tenant, fake_twilio, drain, tmp_path, time_machine
 ):

@@ -20,7 +20,7 @@ from .helpers import entry_token, wage_arrears_form
 from .intake_support import jpeg_with_gps, other_tenant, upload  # noqa: F401
 from .ops_processes import free_port, port_open, wait_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.processes, pytest.mark.django_db]
 
 BUCKET = "gongzhima-private"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}

@@ -137,6 +137,7 @@ def test_a_database_without_this_codes_migrations_is_not_ready(tmp_path):
     assert health.check_migrations().ok, "the test database has them all"
 
 
+@pytest.mark.processes
 @pytest.mark.django_db(transaction=True)
 def test_wait_for_migrations_passes_on_a_migrated_database_and_names_what_is_missing(tmp_path):
     assert (
@@ -297,6 +298,7 @@ PRODUCTION = {
 }
 
 
+@pytest.mark.processes
 @pytest.mark.django_db(transaction=True)
 def test_production_settings_pass_the_deploy_check_and_debug_does_not():
     """Django's security checks for deployment, every warning an error."""
@@ -307,12 +309,14 @@ def test_production_settings_pass_the_deploy_check_and_debug_does_not():
     assert debug.returncode != 0 and "security.W018" in debug.stdout + debug.stderr
 
 
+@pytest.mark.processes
 def test_production_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
     result = manage("check", env={**os.environ, "SECRET_KEY": "", **env})
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.processes
 def test_a_real_server_stays_live_but_unready_while_its_database_is_down(tmp_path):
     """The web server as in k8s/, production settings, a database that cannot be opened."""
     port = free_port()

@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from .helpers import all_cases, entry_token, wage_arrears_form
 from .ops_processes import ROOT, env_for_test_database
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
 SCRIPTS = ROOT / "k8s" / "base" / "backup"
 

@@ -15,7 +15,7 @@ from ops.housekeeping import prune_task_results_task
 from .ops_processes import ROOT, env_for_test_database, wait_for
 from .ops_tasks import slow_marker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
 
 def probe(heartbeat, max_age: float) -> bool:

@@ -12,7 +12,7 @@ from django.db import connection
 
 from .ops_processes import env_for_test_database, free_port, manage, port_open, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
 CHECK = """
 from django.db import connection

@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 from .ops_processes import ROOT, env_for_test_database, wait_for
 from .ops_tasks import slow_marker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
 
 def test_sigterm_lets_the_running_task_finish_and_starts_no_other(tmp_path):

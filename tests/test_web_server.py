@@ -35,6 +35,7 @@ def _request(port: int, method: str, path: str, body: str = "") -> int:
         conn.close()
 
 
+@pytest.mark.processes
 @pytest.mark.django_db(transaction=True)
 def test_the_server_logs_requests_through_the_application_only(demo):
     port = free_port()
