@@ -30,9 +30,10 @@ run: install
 test: install
 	$(PYTEST) $(PYTEST_ARGS)
 
-# The inner loop: no test that starts processes or a browser (markers in pyproject.toml).
+# The inner loop: no test that starts processes or a browser, nor the exhaustive sweeps
+# (markers in pyproject.toml); the workers' test databases are kept between runs.
 test-fast: install
-	$(PYTEST) -m "not processes and not browser" $(PYTEST_ARGS)
+	$(PYTEST) -m "not processes and not browser and not slow" --reuse-db $(PYTEST_ARGS)
 
 # make test with coverage, per module; fails under the floor ([tool.coverage.report]).
 test-cov: install

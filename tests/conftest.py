@@ -1,14 +1,18 @@
 import subprocess
 
 import pytest
+import responses
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
 from services.directory import api as directory
 from services.notify.backends import memory_outbox
-
-TWILIO_TEST_TOKEN = "test-twilio-auth-token"
+from services.routing.models import DeadlinePolicy
+from tests import builders
+from tests.builders import World
+from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
+from tests.helpers import TWILIO_TEST_TOKEN, run_worker
 
 
 @pytest.fixture(autouse=True)
@@ -95,21 +99,6 @@ def user_named():
     return get
 
 
-def run_worker(*queues: str) -> None:
-    """Runs the real database worker over `queues` until nothing is ready, then returns."""
-    call_command(
-        "db_worker",
-        "--queue-name",
-        ",".join(queues),
-        "--batch",
-        "--no-reload",
-        "--no-startup-delay",
-        "--interval",
-        "0",
-        verbosity=0,
-    )
-
-
 @pytest.fixture
 def drain():
     return run_worker
@@ -157,3 +146,47 @@ def browser_page(live_server):
         from django.db import connections
 
         connections.close_all()
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Photos go to a fresh directory per test, so tests can count the files written (the
+    photo-handling modules use it for every test: pytest.mark.usefixtures)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+    return tmp_path / "private"
+
+
+@pytest.fixture
+def world(demo) -> World:
+    """The demo tenant without its deadline policies: each test states the ones it uses."""
+    with scopes_disabled():
+        from services.directory.models import Department, Region
+
+        DeadlinePolicy.objects.filter(tenant=demo).delete()
+        departments = {d.code: d for d in Department.objects.filter(tenant=demo)}
+        regions = {r.name: r for r in Region.objects.filter(tenant=demo)}
+    return World(tenant=demo, departments=departments, regions=regions)
+
+
+@pytest.fixture
+def fake_twilio(settings):
+    """SMS_BACKEND=twilio, with Twilio's HTTP API faked: no request leaves the machine."""
+    settings.SMS_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = TWILIO_TEST_TOKEN
+    fake = FakeTwilio()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake.install(rsps)
+        yield fake
+
+
+@pytest.fixture
+def other_tenant(db):
+    """A second county with its own scenarios, one code, a desk officer and a dispatcher."""
+    return builders.other_tenant()

@@ -8,8 +8,8 @@ from django.core.cache import cache
 
 from services.intake import api as intake
 from services.intake.honeypot import FIELD as HONEYPOT
-
-from .helpers import all_cases, entry_token, wage_arrears_form
+from tests.builders import entry_token, wage_arrears_form
+from tests.helpers import all_cases
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,8 @@ def test_one_tracking_number_is_limited_across_clients(client, demo, limits):
 def test_survey_answers_are_limited_and_a_refused_one_changes_nothing(
     client, demo, drain, user_named, limits
 ):
-    from .test_survey_loop import resolved_case, survey_of
+    from tests.builders import resolved_case
+    from tests.helpers import survey_of
 
     case = resolved_case(demo, user_named, drain)
     url = f"/v/{survey_of(case).token}/"

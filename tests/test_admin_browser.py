@@ -1,12 +1,11 @@
 """In a real browser: department staff log into the admin, find the case in their inbox, sign
 for it and resolve it with the buttons; the command room's screen picks up a new case."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from .staff_world import PASSWORD, build_county, case
+from tests.builders import build_county
+from tests.helpers import case, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,14 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def county(db):
     return build_county("county-a", "甲县", "+8610690000001")
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/admin/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 def test_department_staff_sign_for_and_resolve_a_case_with_the_buttons(browser_page, county):

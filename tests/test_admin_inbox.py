@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from .conftest import run_worker
-from .staff_world import build_county, case
+from tests.builders import build_county
+from tests.helpers import case, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,7 +160,7 @@ def test_excel_export_opens_with_the_same_rows(county):
 
 
 def test_the_dispatch_queue_reaches_the_list_by_state(county):
-    from .staff_world import campus_form
+    from tests.builders import campus_form
 
     county.submit("campus", **campus_form())
     run_worker("routing")

@@ -2,18 +2,16 @@
 happens when two people press at once."""
 
 import html
-import re
 import threading
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from .staff_world import build_county, campus_form, case
+from tests.builders import build_county, campus_form
+from tests.helpers import MESSAGE, case, case_page, press
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-MESSAGE = re.compile(r'<li class="(?:success|error|warning|info)">(.*?)</li>', re.S)
 
 
 @pytest.fixture
@@ -21,14 +19,8 @@ def county(db):
     return build_county("county-a", "甲县", "+8610690000001")
 
 
-def page(client, case_obj) -> str:
-    response = client.get(reverse("admin:intake_case_change", args=[case_obj.pk]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def buttons(client, case_obj) -> set[str]:
-    html = page(client, case_obj)
+    html = case_page(client, case_obj)
     return {
         name
         for name in (
@@ -43,19 +35,6 @@ def buttons(client, case_obj) -> set[str]:
         )
         if f'data-transition="{name}"' in html
     }
-
-
-def press(client, case_obj, name: str, **data):
-    fresh = case(case_obj.pk)
-    data.setdefault("version", fresh.updated_at.isoformat())
-    url = reverse("admin:intake_case_transition", args=[case_obj.pk, name])
-    response = client.post(url, data, follow=True)  # the case page shows (and uses up) messages
-    assert response.redirect_chain[0] == (
-        reverse("admin:intake_case_change", args=[case_obj.pk]),
-        302,
-    )
-    # Read from the page itself: the test client's captured context is shared between threads.
-    return [html.unescape(m) for m in MESSAGE.findall(response.content.decode())]
 
 
 def actions(case_obj) -> list[str]:
@@ -170,7 +149,7 @@ def test_a_button_pressed_on_a_stale_page_is_refused_clearly(county):
     assigned = county.routed()
     first, second = county.client("labour"), county.client("labour-head")
     seen = case(assigned.pk).updated_at.isoformat()
-    page(first, assigned), page(second, assigned)
+    case_page(first, assigned), case_page(second, assigned)
     press(first, assigned, "sign_for", version=seen)
     messages = press(second, assigned, "return_case", version=seen, note="不属于本部门")
     assert len(messages) == 1 and "已被他人办理" in messages[0] and "处置中" in messages[0]

@@ -24,10 +24,9 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from services.directory import api as directory
+from tests.builders import entry_token
 
-from .helpers import entry_token
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]

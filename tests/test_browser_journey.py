@@ -2,7 +2,8 @@
 
 import pytest
 
-from .helpers import all_cases, entry_token
+from tests.builders import entry_token
+from tests.helpers import all_cases
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

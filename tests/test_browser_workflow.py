@@ -13,12 +13,14 @@ import pytest
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from .conftest import run_worker
-from .intake_support import _private_media, jpeg_with_gps  # noqa: F401
-from .staff_world import build_county, case
-from .test_admin_browser import log_in
+from tests.builders import build_county, jpeg_with_gps
+from tests.helpers import case, log_in, run_worker
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("private_media"),
+]
 
 
 @pytest.fixture
@@ -99,7 +101,7 @@ def test_a_case_from_the_phone_through_supervision_to_closure(browser_page, scre
     expect(phone.locator(".state")).to_have_text("已分拨")
     status_url = phone.url
     with scopes_disabled():
-        from .helpers import case_model
+        from tests.helpers import case_model
 
         case_id = case_model().objects.get(tracking_number=number).pk
 

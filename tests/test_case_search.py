@@ -10,8 +10,8 @@ from django.db import connection
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from .helpers import case_model
-from .staff_world import build_county, campus_form
+from tests.builders import build_county, campus_form
+from tests.helpers import case_model
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,6 @@ trusted, so a client that writes its own X-Forwarded-For changes nothing — not
 limits, not its login lockout, not what the access log says."""
 
 import logging
-from pathlib import Path
 
 import pytest
 import yaml
@@ -12,11 +11,9 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from config.client_address import client_address
+from tests.builders import build_county, entry_token, wage_arrears_form
+from tests.helpers import PASSWORD, ROOT
 
-from .helpers import entry_token, wage_arrears_form
-from .staff_world import PASSWORD, build_county
-
-ROOT = Path(__file__).resolve().parent.parent
 INGRESS = "10.42.0.7"  # the ingress pod: every request reaches the app from it
 
 

@@ -6,10 +6,9 @@ from django_scopes import scopes_disabled
 
 from services.directory import api as directory
 from services.routing.models import RoutingRule
+from tests.builders import grant, rule_form
+from tests.helpers import ADD_URL, client_for
 
-from .test_routing_admin import ADD_URL, client_for, grant, rule_form
-
-pytest_plugins = ["tests.test_routing_world"]  # the `world` fixture
 pytestmark = pytest.mark.django_db(transaction=True)
 
 

@@ -14,9 +14,9 @@ from django_scopes import scopes_disabled
 from services.intake import api as intake
 from services.routing.escalation import escalate_overdue, warn_due_soon
 from services.routing.models import CaseDeadline
-
-from .staff_world import build_county
-from .test_dashboard_socket import connect, run_worker, session_cookie
+from tests.builders import build_county
+from tests.helpers import connect, session_cookie
+from tests.helpers import run_worker_in_thread as run_worker
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 

@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from services.intake import api as intake
-
-from .conftest import run_worker
-from .staff_world import build_county, campus_form, case
+from tests.builders import build_county, campus_form
+from tests.helpers import case, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

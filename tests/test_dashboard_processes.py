@@ -11,7 +11,8 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from .ops_processes import (
+from tests.builders import build_county
+from tests.ops_processes import (
     ROOT,
     env_for_test_database,
     free_port,
@@ -20,7 +21,6 @@ from .ops_processes import (
     stop,
     wait_until_serving,
 )
-from .staff_world import build_county
 
 pytestmark = [
     pytest.mark.browser,

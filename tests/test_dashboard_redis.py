@@ -20,8 +20,8 @@ from django.test import Client
 
 from config import redis_connections
 from frontend.dashboard_live import MESSAGE_TYPE, group_name
-
-from .ops_processes import (
+from tests.builders import build_county
+from tests.ops_processes import (
     env_for_test_database,
     free_port,
     port_open,
@@ -30,7 +30,6 @@ from .ops_processes import (
     stop,
     wait_for,
 )
-from .staff_world import build_county
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,17 +4,12 @@ submission reaching the connected screens of its own county only."""
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 
-from config.asgi import application
-
-from .staff_world import build_county
+from tests.builders import build_county
+from tests.helpers import connect, session_cookie
+from tests.helpers import run_worker_in_thread as run_worker
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-ORIGIN = (b"origin", b"http://testserver")
 
 
 @sync_to_async
@@ -23,40 +18,6 @@ def two_counties():
         build_county("county-a", "甲县", "+8610690000001"),
         build_county("county-b", "乙县", "+8610690000002"),
     )
-
-
-@sync_to_async
-def session_cookie(county, role: str) -> bytes:
-    client = Client()
-    client.force_login(county.user(role))
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
-
-
-@sync_to_async
-def run_worker(queue: str) -> None:
-    """The real database worker's loop, until its queue is empty. Run in a thread (the test's
-    event loop holds the main one), so without the command's signal handlers."""
-    from django_tasks_db.management.commands.db_worker import Worker
-
-    Worker(
-        queue_names=[queue],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="dashboard-test",
-        excluded_queue_names=[],
-    ).run()
-
-
-async def connect(tenant_id: int, cookie: bytes | None = None, origin=ORIGIN):
-    headers = [origin] if origin else []
-    if cookie:
-        headers.append((b"cookie", cookie))
-    communicator = WebsocketCommunicator(application, f"/ws/dashboard/{tenant_id}/", headers)
-    connected, _code = await communicator.connect(timeout=5)
-    return communicator, connected
 
 
 async def test_strangers_other_roles_and_other_counties_are_refused():

@@ -4,8 +4,8 @@ height, titles at least 1.4%)."""
 
 import pytest
 
-from .staff_world import build_county
-from .test_admin_browser import log_in
+from tests.builders import build_county
+from tests.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

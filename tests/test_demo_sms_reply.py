@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django_scopes import scopes_disabled
 
 from services.notify.models import InboundMessage
-
-from .test_survey_loop import case_now, resolved_case
+from tests.builders import resolved_case
+from tests.helpers import case_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,15 +5,14 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
 
 from ops.server import procfile_command
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 # Renders every overlay with kubectl/kustomize (a process per overlay).
 pytestmark = pytest.mark.processes
 

@@ -49,7 +49,8 @@ def test_publish_refuses_an_event_without_tenant():
 
 def test_abandoned_running_task_is_requeued_and_runs(demo, client, drain):
     """A worker killed mid-task leaves its row RUNNING; the scheduler puts it back."""
-    from .helpers import all_cases, entry_token, wage_arrears_form
+    from tests.builders import entry_token, wage_arrears_form
+    from tests.helpers import all_cases
 
     client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
     routing_task = DBTaskResult.objects.get(queue_name="routing")
@@ -66,7 +67,7 @@ def test_abandoned_running_task_is_requeued_and_runs(demo, client, drain):
 
 
 def test_recovery_leaves_recently_started_tasks_alone(demo, client):
-    from .helpers import entry_token, wage_arrears_form
+    from tests.builders import entry_token, wage_arrears_form
 
     client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
     DBTaskResult.objects.get(queue_name="routing").claim("busy-worker")
@@ -75,7 +76,7 @@ def test_recovery_leaves_recently_started_tasks_alone(demo, client):
 
 def test_a_live_workers_long_task_is_left_alone_a_silent_ones_is_requeued(demo, client, settings):
     """Recovery asks whether the worker is alive (its heartbeat), not how long the task ran."""
-    from .helpers import entry_token, wage_arrears_form
+    from tests.builders import entry_token, wage_arrears_form
 
     client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())
     client.post(f"/c/{entry_token(demo.pk, '欠薪')}/", wage_arrears_form())

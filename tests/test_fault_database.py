@@ -6,8 +6,7 @@ from django.db import connection
 from django_scopes import scopes_disabled
 
 from services.intake.models import Case
-
-from .helpers import entry_token, wage_arrears_form
+from tests.builders import entry_token, wage_arrears_form
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import connection
 
-from .helpers import entry_token
-from .ops_processes import (
+from tests.builders import entry_token
+from tests.ops_processes import (
     env_for_test_database,
     free_port,
     port_open,

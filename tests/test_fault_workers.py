@@ -18,16 +18,14 @@ from django_tasks_db.models import DBTaskResult
 
 from services.eventbus.models import WorkerHeartbeat
 from services.intake.models import Case, CaseEvent
-
-from .helpers import entry_token, wage_arrears_form
+from tests.builders import entry_token, wage_arrears_form
+from tests.helpers import ROOT
 
 pytestmark = [
     pytest.mark.processes,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _worker_env(**extra: str) -> dict[str, str]:
@@ -142,7 +140,7 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_repeats_nothing(live_server
 
 def test_a_task_whose_worker_was_killed_runs_again_within_30_seconds(tmp_path):
     """Issue 16.14: it used to wait TASK_STALE_AFTER_SECONDS (5 minutes) and a scheduler tick."""
-    from .ops_tasks import slow_marker
+    from tests.ops_tasks import slow_marker
 
     marker = tmp_path / "job"
     job = slow_marker.enqueue(str(marker), 3.0)
@@ -171,7 +169,7 @@ def test_a_task_whose_worker_was_killed_runs_again_within_30_seconds(tmp_path):
 
 def test_a_committed_task_wakes_an_idle_worker_at_once(tmp_path):
     """LISTEN/NOTIFY: a worker that would next look in 30 s starts the task within a second."""
-    from .ops_tasks import slow_marker
+    from tests.ops_tasks import slow_marker
 
     worker = _start_worker("default", interval="30")
     try:

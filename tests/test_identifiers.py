@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from config.edge import RateLimitMiddleware
 from services.identifiers.phones import normalise_phone
 from services.identifiers.tracking_numbers import normalise_tracking_number
-
-from .helpers import all_cases, entry_token, wage_arrears_form
+from tests.builders import entry_token, wage_arrears_form
+from tests.helpers import all_cases
 
 pytestmark = pytest.mark.django_db
 
@@ -248,7 +248,8 @@ def test_a_reply_from_the_national_form_of_the_number_answers_the_survey(
     client, demo, drain, user_named, sender
 ):
     """Chinese SMS providers report the sender without +86; it is the same citizen."""
-    from .test_survey_loop import reply, resolved_case, survey_of
+    from tests.builders import resolved_case
+    from tests.helpers import reply, survey_of
 
     case = resolved_case(demo, user_named, drain)
     assert reply(client, "1", sender=sender).status_code == 200

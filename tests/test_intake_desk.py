@@ -8,17 +8,10 @@ from django_scopes import scopes_disabled
 from services.directory import api as directory
 from services.intake import api as intake
 from services.intake.models import Case
+from tests.builders import entry_token, jpeg_with_gps, upload, wage_arrears_form
+from tests.helpers import db_snapshot
 
-from .helpers import entry_token, wage_arrears_form
-from .intake_support import (  # noqa: F401
-    _private_media,
-    db_snapshot,
-    jpeg_with_gps,
-    other_tenant,
-    upload,
-)
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 
 def _region(tenant_id: int, name: str) -> int:

@@ -8,11 +8,9 @@ from django_scopes import scopes_disabled
 
 from services.intake.duplicates import flag_possible_duplicate, similarity
 from services.intake.models import Case
+from tests.builders import entry_token, wage_arrears_form
 
-from .helpers import entry_token, wage_arrears_form
-from .intake_support import _private_media  # noqa: F401
-
-pytestmark = pytest.mark.django_db(transaction=True)  # the intake worker runs
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("private_media")]
 
 FIRST = "塘下工业区某某建筑公司拖欠我们三个月工资，老板电话打不通。"
 SAME_AGAIN = "某某建筑公司拖欠我们三个月工资了，老板一直不接电话！"

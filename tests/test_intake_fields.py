@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from .helpers import entry_token
-from .intake_support import _private_media, add_field, db_snapshot  # noqa: F401
+from tests.builders import add_field, entry_token
+from tests.helpers import db_snapshot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from django_scopes import scopes_disabled
 
 from services.intake import api as intake
 from services.intake.models import EntryPoint, ScenarioField
-
-from .helpers import all_cases, entry_token, wage_arrears_form
+from tests.builders import entry_token, wage_arrears_form
+from tests.helpers import all_cases
 
 pytestmark = pytest.mark.django_db
 

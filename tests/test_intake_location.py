@@ -5,8 +5,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from services.intake.models import Case, EntryPoint
-
-from .helpers import entry_token, wage_arrears_form
+from tests.builders import entry_token, wage_arrears_form
 
 pytestmark = pytest.mark.django_db
 

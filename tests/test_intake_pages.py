@@ -8,9 +8,11 @@ import pytest
 from django_scopes import scopes_disabled
 
 from services.intake.models import Case
+from tests.builders import entry_token, jpeg_with_gps, wage_arrears_form
 
-from .helpers import entry_token, wage_arrears_form
-from .intake_support import _private_media, jpeg_with_gps  # noqa: F401
+# Photos go to a fresh directory per test (conftest: private_media).
+pytestmark = pytest.mark.usefixtures("private_media")
+
 
 FORM_PAGE_BUDGET = 20 * 1024  # bytes: HTML and everything it loads, uncompressed
 

@@ -12,8 +12,8 @@ import pytest
 import requests
 from PIL import Image
 
-from .helpers import entry_token, wage_arrears_form
-from .ops_processes import (
+from tests.builders import entry_token, wage_arrears_form
+from tests.ops_processes import (
     env_for_test_database,
     free_port,
     start_web_server,

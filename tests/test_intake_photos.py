@@ -9,27 +9,17 @@ from PIL import Image
 
 from services.directory import api as directory
 from services.intake.models import Case
+from tests.builders import entry_token, jpeg_with_gps, png_bytes, upload, wage_arrears_form
+from tests.helpers import PASSWORD, db_snapshot, stored_files
 
-from .helpers import entry_token, wage_arrears_form
-from .intake_support import (  # noqa: F401
-    PASSWORD,
-    _private_media,
-    db_snapshot,
-    jpeg_with_gps,
-    other_tenant,
-    png_bytes,
-    stored_files,
-    upload,
-)
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 
 def _post(client, token, *files, **overrides):
     return client.post(f"/c/{token}/", {**wage_arrears_form(**overrides), "photos": list(files)})
 
 
-def test_photo_is_stored_without_exif_and_with_a_thumbnail(client, demo, _private_media):
+def test_photo_is_stored_without_exif_and_with_a_thumbnail(client, demo, private_media):
     original = jpeg_with_gps()
     with Image.open(io.BytesIO(original)) as sent:
         assert sent.getexif().get_ifd(0x8825), "the sample really carries a GPS position"
@@ -50,7 +40,7 @@ def test_photo_is_stored_without_exif_and_with_a_thumbnail(client, demo, _privat
     with photo.thumbnail.open("rb") as f, Image.open(f) as thumb:
         assert max(thumb.size) == 320
     assert "IMG_0001" not in photo.image.name, "the citizen's file name is not kept"
-    assert len(stored_files(_private_media)) == 2
+    assert len(stored_files(private_media)) == 2
 
 
 def test_transparent_png_is_accepted_and_flattened(client, demo):
@@ -75,7 +65,7 @@ def test_transparent_png_is_accepted_and_flattened(client, demo):
     ],
 )
 def test_a_non_image_disguised_as_jpg_is_refused_and_nothing_is_stored(
-    client, demo, _private_media, name, content
+    client, demo, private_media, name, content
 ):
     before = db_snapshot()
     response = _post(client, entry_token(demo.pk, "欠薪"), upload(name, content))
@@ -84,10 +74,10 @@ def test_a_non_image_disguised_as_jpg_is_refused_and_nothing_is_stored(
     assert any("不是可识别的图片" in e and name in e for e in errors), errors
     assert "需要重新选择" in response.content.decode()
     assert db_snapshot() == before
-    assert stored_files(_private_media) == []
+    assert stored_files(private_media) == []
 
 
-def test_an_oversized_file_is_refused(client, demo, settings, _private_media):
+def test_an_oversized_file_is_refused(client, demo, settings, private_media):
     settings.INTAKE_PHOTO_MAX_BYTES = 50_000
     big = jpeg_with_gps(size=(2000, 2000))
     big += b"\x00" * max(0, 50_001 - len(big))
@@ -99,20 +89,20 @@ def test_an_oversized_file_is_refused(client, demo, settings, _private_media):
     (error,) = response.context["form"].errors["photos"]
     assert "big.jpg" in error and "超过" in error
     assert db_snapshot() == before
-    assert stored_files(_private_media) == []
+    assert stored_files(private_media) == []
 
 
-def test_more_photos_than_the_scenario_allows_are_refused(client, demo, _private_media):
+def test_more_photos_than_the_scenario_allows_are_refused(client, demo, private_media):
     files = [upload(f"{i}.jpg", jpeg_with_gps(size=(40, 30))) for i in range(4)]
     before = db_snapshot()
     response = _post(client, entry_token(demo.pk, "欠薪"), *files)
     assert response.status_code == 400
     assert "最多只能上传 3 张" in response.context["form"].errors["photos"][0]
     assert db_snapshot() == before
-    assert stored_files(_private_media) == []
+    assert stored_files(private_media) == []
 
 
-def test_one_bad_photo_among_good_ones_refuses_the_whole_submission(client, demo, _private_media):
+def test_one_bad_photo_among_good_ones_refuses_the_whole_submission(client, demo, private_media):
     before = db_snapshot()
     response = _post(
         client,
@@ -122,11 +112,11 @@ def test_one_bad_photo_among_good_ones_refuses_the_whole_submission(client, demo
     )
     assert response.status_code == 400
     assert db_snapshot() == before
-    assert stored_files(_private_media) == []
+    assert stored_files(private_media) == []
 
 
 def test_a_failure_while_storing_leaves_no_rows_and_no_files(
-    client, demo, _private_media, monkeypatch
+    client, demo, private_media, monkeypatch
 ):
     """Files are not transactional: when the case's transaction fails after the photos were
     written, the files are removed too."""
@@ -143,7 +133,7 @@ def test_a_failure_while_storing_leaves_no_rows_and_no_files(
     )
     assert response.status_code == 500
     assert db_snapshot() == before
-    assert stored_files(_private_media) == []
+    assert stored_files(private_media) == []
 
 
 def test_photos_are_served_only_to_staff_of_the_cases_tenant(

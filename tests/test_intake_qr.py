@@ -14,11 +14,10 @@ from PIL import Image, ImageDraw
 from services.directory import api as directory
 from services.intake import api as intake
 from services.intake.models import EntryPoint
+from tests.builders import entry_token, wage_arrears_form
+from tests.helpers import db_snapshot
 
-from .helpers import entry_token, wage_arrears_form
-from .intake_support import _private_media, db_snapshot  # noqa: F401
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 
 def decode(image: Image.Image) -> list[str]:

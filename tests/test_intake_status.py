@@ -7,11 +7,9 @@ from django_scopes import scopes_disabled
 
 from services.intake import api as intake
 from services.intake.models import Case
+from tests.builders import entry_token, wage_arrears_form
 
-from .helpers import entry_token, wage_arrears_form
-from .intake_support import _private_media, other_tenant  # noqa: F401
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 
 def _submit(client, token, **overrides) -> Case:

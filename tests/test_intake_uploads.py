@@ -12,17 +12,10 @@ from PIL import Image, ImageChops
 
 from services.intake import downscale
 from services.intake.models import Case
+from tests.builders import entry_token, jpeg_with_gps, upload, wage_arrears_form
+from tests.helpers import db_snapshot, stored_files
 
-from .helpers import entry_token, wage_arrears_form
-from .intake_support import (  # noqa: F401
-    _private_media,
-    db_snapshot,
-    jpeg_with_gps,
-    stored_files,
-    upload,
-)
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
 
 CAMPUS = {"description": "校门口积水", "school": "一小", "issue_type": "设施安全"}
 
@@ -94,7 +87,7 @@ def _form_post(client, demo, photos):
     )
 
 
-def test_three_49_megapixel_pngs_are_refused_and_nothing_is_stored(client, demo, _private_media):
+def test_three_49_megapixel_pngs_are_refused_and_nothing_is_stored(client, demo, private_media):
     bomb = bilevel_png((7000, 7000))
     assert len(bomb) < 10_000
     before = db_snapshot()
@@ -106,7 +99,7 @@ def test_three_49_megapixel_pngs_are_refused_and_nothing_is_stored(client, demo,
         f"照片“b{i}.png”像素过大（每张最多 2500 万像素），请缩小后再上传。" for i in range(3)
     ]
     assert db_snapshot() == before
-    assert stored_files(_private_media) == []
+    assert stored_files(private_media) == []
 
 
 def test_the_api_refuses_a_photo_with_too_many_pixels_in_the_clients_language(client, demo):
@@ -122,7 +115,7 @@ def test_the_api_refuses_a_photo_with_too_many_pixels_in_the_clients_language(cl
     ]
 
 
-def test_photos_with_too_many_pixels_together_are_refused(client, demo, settings, _private_media):
+def test_photos_with_too_many_pixels_together_are_refused(client, demo, settings, private_media):
     settings.INTAKE_PHOTO_MAX_PIXELS = 1_000_000
     settings.INTAKE_PHOTO_TOTAL_MAX_PIXELS = 2_000_000
     photo = bilevel_png((1000, 800))
@@ -135,7 +128,7 @@ def test_photos_with_too_many_pixels_together_are_refused(client, demo, settings
         "这些照片合计像素过多（每次提交最多 200 万像素），请减少照片张数或缩小后再上传。"
     ]
     assert db_snapshot() == before
-    assert stored_files(_private_media) == []
+    assert stored_files(private_media) == []
     assert (
         _form_post(client, demo, [upload(f"{i}.png", photo) for i in range(2)]).status_code == 302
     )

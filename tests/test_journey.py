@@ -7,8 +7,8 @@ from django_tasks_db.models import DBTaskResult
 
 from services import eventbus
 from services.intake.models import Case
-
-from .helpers import entry_token, post_signed, wage_arrears_form
+from tests.builders import entry_token, wage_arrears_form
+from tests.helpers import post_signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .helpers import entry_token
-from .intake_support import db_snapshot
+from tests.builders import entry_token
+from tests.helpers import db_snapshot
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,8 @@ from django_scopes import scope, scopes_disabled
 from services.directory import api as directory
 from services.intake import api as intake
 from services.routing import api as routing
-
-from .helpers import entry_token, wage_arrears_form
-from .test_survey_loop import reply, resolve
+from tests.builders import entry_token, resolve, wage_arrears_form
+from tests.helpers import reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

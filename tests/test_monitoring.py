@@ -3,15 +3,14 @@ tokenised for metric names and label matchers, then checked against a real /metr
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from ops import metrics as ops_metrics
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MONITORING = ROOT / "k8s" / "components" / "monitoring"
 POD_IP_HOST = "10.42.0.17:8000"
 

@@ -13,12 +13,10 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from services.intake import api as intake
+from tests.builders import build_county, jpeg_with_gps, medical_form, upload
+from tests.helpers import case, run_worker
 
-from .conftest import run_worker
-from .intake_support import _private_media, jpeg_with_gps, upload  # noqa: F401  (fixture)
-from .staff_world import build_county, case, medical_form
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("private_media")]
 
 FULL, MASKED = "+8613812345678", "138****5678"
 ROLES = ("admin", "dispatcher", "labour", "medical", "desk")
@@ -105,12 +103,12 @@ def test_the_desk_officer_who_took_it_in_sees_it_whole_everywhere(county):
 
 
 def _wage(**overrides) -> dict:
-    from .helpers import wage_arrears_form
+    from tests.builders import wage_arrears_form
 
     return wage_arrears_form(**overrides)
 
 
-def test_a_desk_reads_the_cases_it_took_in_and_no_other(county, _private_media):
+def test_a_desk_reads_the_cases_it_took_in_and_no_other(county, private_media):
     # Another township's medical-insurance fraud report, with a photo (via the QR code).
     Client().post(
         f"/c/{county.tokens['medical_insurance']}/",
@@ -163,7 +161,7 @@ def case_model_latest(county):
 
 def test_a_confidential_reporter_is_shown_only_to_those_who_act_on_them(
     county,
-    _private_media,
+    private_media,
 ):
     mark_confidential(county, "wage_arrears")  # labour leads, medical co-handles
     Client().post(

@@ -10,8 +10,8 @@ from services.directory import api as directory
 from services.intake import api as intake
 from services.notify import api as notify
 from services.notify.models import Message, NotifySettings, StaffNotification
-
-from .test_survey_loop import case_now, submit
+from tests.builders import submit
+from tests.helpers import case_now
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -154,7 +154,8 @@ def test_a_second_dissatisfaction_still_alerts_as_an_escalation(
     demo, drain, user_named, labour_head
 ):
     """Escalations with a cause of their own (the citizen, not a deadline) do alert."""
-    from .test_survey_loop import reply, resolve
+    from tests.builders import resolve
+    from tests.helpers import reply
 
     case = submit(demo)
     drain("routing", "deadlines")

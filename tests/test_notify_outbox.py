@@ -25,8 +25,7 @@ from services.eventbus import retry_delay
 from services.notify import outbox
 from services.notify.kinds import Kind
 from services.notify.models import Message, NotifySettings
-
-from .test_notify_fake_twilio import ACCOUNT_SID, FakeTwilio, fake_twilio  # noqa: F401
+from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

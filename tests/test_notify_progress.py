@@ -8,8 +8,8 @@ from django_scopes import scopes_disabled
 from services.directory import api as directory
 from services.intake import api as intake
 from services.notify.models import Message, NotifySettings
-
-from .test_survey_loop import CITIZEN, reply, resolve, sms_to, submit
+from tests.builders import resolve, submit
+from tests.helpers import CITIZEN, reply, sms_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

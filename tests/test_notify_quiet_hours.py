@@ -14,9 +14,8 @@ from services.notify.kinds import Kind
 from services.notify.models import Message, NotifySettings
 from services.notify.preferences import settings_for
 from services.notify.quiet_hours import is_quiet, parse_window, release_time
-
-from .test_notify_fake_twilio import fake_twilio  # noqa: F401
-from .test_survey_loop import CITIZEN, resolve, sms_to, submit, survey_of
+from tests.builders import resolve, submit
+from tests.helpers import CITIZEN, sms_to, survey_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -10,8 +10,8 @@ from services.notify import api as notify
 from services.notify.kinds import PLACEHOLDERS, Kind
 from services.notify.models import NotifySettings, SmsTemplate
 from services.notify.texts import DEFAULTS, check_template, render, sample_values
-
-from .test_survey_loop import resolve, sms_to, submit
+from tests.builders import resolve, submit
+from tests.helpers import sms_to
 
 REQUIRED_CHINESE_DEFAULTS = [
     Kind.RECEIPT,

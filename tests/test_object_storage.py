@@ -15,10 +15,8 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from services.intake.models import Case, CasePhoto
-
-from .helpers import entry_token, wage_arrears_form
-from .intake_support import jpeg_with_gps, other_tenant, upload  # noqa: F401
-from .ops_processes import free_port, port_open, wait_for
+from tests.builders import entry_token, jpeg_with_gps, upload, wage_arrears_form
+from tests.ops_processes import free_port, port_open, wait_for
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db]
 

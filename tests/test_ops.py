@@ -21,9 +21,8 @@ from ops import context, health
 from ops import metrics as ops_metrics
 from ops.logs import ContextFilter, JsonLogFormatter
 from services.routing import api as routing_api
-
-from .helpers import entry_token, wage_arrears_form
-from .ops_processes import (
+from tests.builders import entry_token, wage_arrears_form
+from tests.ops_processes import (
     env_for_test_database,
     free_port,
     manage,

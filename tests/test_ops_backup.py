@@ -11,8 +11,9 @@ import pytest
 from django.db import connection
 from django_scopes import scopes_disabled
 
-from .helpers import all_cases, entry_token, wage_arrears_form
-from .ops_processes import ROOT, env_for_test_database
+from tests.builders import entry_token, wage_arrears_form
+from tests.helpers import all_cases
+from tests.ops_processes import ROOT, env_for_test_database
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ops.housekeeping import prune_task_results, prune_task_results_task
 from services.eventbus import periodic
-
-from .ops_tasks import slow_marker
+from tests.ops_tasks import slow_marker
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,8 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from ops.housekeeping import prune_task_results_task
-
-from .ops_processes import ROOT, env_for_test_database, wait_for
-from .ops_tasks import slow_marker
+from tests.ops_processes import ROOT, env_for_test_database, wait_for
+from tests.ops_tasks import slow_marker
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 

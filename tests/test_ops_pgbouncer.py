@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from .ops_processes import env_for_test_database, free_port, manage, port_open, wait_for
+from tests.ops_processes import env_for_test_database, free_port, manage, port_open, wait_for
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 

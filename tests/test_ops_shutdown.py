@@ -7,8 +7,8 @@ import sys
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from .ops_processes import ROOT, env_for_test_database, wait_for
-from .ops_tasks import slow_marker
+from tests.ops_processes import ROOT, env_for_test_database, wait_for
+from tests.ops_tasks import slow_marker
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 

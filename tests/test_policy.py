@@ -3,7 +3,6 @@ transition × role, the case rules (need-to-know, full numbers, confidential rep
 that no other module decides by role."""
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +21,7 @@ from services.directory.policy import (
     sees_full_phone,
 )
 from services.directory.roles import permissions_for_role
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.django_db  # permissions_for_role reads the installed models
 
@@ -188,7 +188,6 @@ def test_admin_model_permissions_come_from_the_same_module():
     assert permissions_for_role("retired") == frozenset()
 
 
-ROOT = Path(__file__).resolve().parent.parent
 ROLE_NAME = re.compile(
     r"Role\.(TENANT_ADMIN|DISPATCHER|DEPARTMENT|RECEPTION)\b"
     r"|[\"'](tenant_admin|dispatcher|reception)[\"']"

@@ -7,8 +7,7 @@ import logging
 import pytest
 
 from services.privacy import PhoneMaskingFilter, mask_likely_phones
-
-from .test_survey_loop import submit
+from tests.builders import submit
 
 WHOLE = ["13812345678", "+8613812345678", "138 1234 5678", "138-1234-5678"]
 

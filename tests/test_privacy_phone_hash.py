@@ -11,8 +11,8 @@ from django_scopes import scopes_disabled
 
 from services.intake import api as intake
 from services.privacy import mask_phone, phone_hash
-
-from .test_survey_loop import case_now, reply, resolved_case, submit, survey_of
+from tests.builders import resolved_case, submit
+from tests.helpers import case_now, reply, survey_of
 
 pytestmark = pytest.mark.django_db
 

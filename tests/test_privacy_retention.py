@@ -14,17 +14,10 @@ from services.eventbus import periodic
 from services.intake.models import Case, CaseEvent, CasePhoto
 from services.intake.retention import NOTE, anonymise_closed_cases_daily
 from services.notify.models import InboundMessage, Message, Survey
+from tests.builders import entry_token, jpeg_with_gps, upload, wage_arrears_form
+from tests.helpers import stored_files
 
-from .helpers import entry_token, wage_arrears_form
-from .intake_support import (  # noqa: F401
-    _private_media,
-    jpeg_with_gps,
-    other_tenant,
-    stored_files,
-    upload,
-)
-
-pytestmark = pytest.mark.django_db(transaction=True)  # the notify worker sends the receipts
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("private_media")]
 
 OTHER_NUMBER = "13900001111"  # a number the citizen wrote into the text
 
@@ -82,7 +75,7 @@ def _survey_and_reply(case: Case) -> None:
 
 
 @pytest.fixture
-def world(demo, other_tenant, drain, sms_outbox, _private_media):
+def world(demo, other_tenant, drain, sms_outbox, private_media):
     """Old, recent and open cases in the demo county (retention 1095 days) and an old one in
     another county that keeps everything (retention unset)."""
     from services.directory.models import Tenant
@@ -130,9 +123,9 @@ def _run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_exactly_the_old_closed_cases_of_the_tenant_lose_their_personal_data(world, _private_media):
+def test_exactly_the_old_closed_cases_of_the_tenant_lose_their_personal_data(world, private_media):
     before = {name: _personal_data(case) for name, case in world.items()}
-    files_before = len(stored_files(_private_media))
+    files_before = len(stored_files(private_media))
     assert before["old"]["photos"] == 1 and before["old"]["messages"]
 
     out = _run()
@@ -154,7 +147,7 @@ def test_exactly_the_old_closed_cases_of_the_tenant_lose_their_personal_data(wor
         assert after["replies"] == [("", "4 不满意 [号码已删除]")]
         assert after["notes"][-1] == ("anonymise", NOTE)
         assert _fresh(world[name]).state == "closed"
-    assert len(stored_files(_private_media)) == files_before - 2, "image and thumbnail gone"
+    assert len(stored_files(private_media)) == files_before - 2, "image and thumbnail gone"
 
 
 def test_a_second_run_changes_nothing(world):
@@ -167,14 +160,14 @@ def test_a_second_run_changes_nothing(world):
     assert [a for a, _ in notes].count("anonymise") == 1
 
 
-def test_a_dry_run_lists_the_cases_and_changes_nothing(world, _private_media):
+def test_a_dry_run_lists_the_cases_and_changes_nothing(world, private_media):
     before = {name: _personal_data(case) for name, case in world.items()}
-    files = stored_files(_private_media)
+    files = stored_files(private_media)
     out = _run("--dry-run")
     assert f"将匿名化 {world['old'].tracking_number}" in out
     assert "将匿名化: cases=2" in out
     assert {name: _personal_data(case) for name, case in world.items()} == before
-    assert stored_files(_private_media) == files
+    assert stored_files(private_media) == files
 
 
 def test_one_tenant_only_and_its_own_period(world, other_tenant):

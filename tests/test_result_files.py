@@ -11,13 +11,10 @@ from django_scopes import scopes_disabled
 from PIL import Image
 
 from services.intake.models import ResultFile
+from tests.builders import build_county, jpeg_with_gps, upload
+from tests.helpers import case, press, run_worker, stored_files
 
-from .conftest import run_worker
-from .intake_support import _private_media, jpeg_with_gps, stored_files, upload  # noqa: F401
-from .staff_world import build_county, case
-from .test_admin_transitions import press
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("private_media")]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -38,7 +35,7 @@ def resolve_with(county, assigned, *files, result="已更换增压泵，噪声�
 
 
 def test_a_result_carries_a_photo_and_a_document_the_citizen_can_open(
-    county, client, _private_media
+    county, client, private_media
 ):
     assigned = in_progress(county)
     messages = resolve_with(
@@ -55,7 +52,7 @@ def test_a_result_carries_a_photo_and_a_document_the_citizen_can_open(
     )
     with photo.file.open("rb") as f, Image.open(io.BytesIO(f.read())) as stored:
         assert stored.format == "JPEG" and not stored.getexif(), "re-encoded, no GPS"
-    assert len(stored_files(_private_media)) == 3  # photo, its thumbnail, the PDF
+    assert len(stored_files(private_media)) == 3  # photo, its thumbnail, the PDF
 
     labour = county.client("labour")
     staff_page = labour.get(reverse("admin:intake_case_change", args=[assigned.pk])).content
@@ -110,7 +107,7 @@ def test_files_are_served_only_with_their_own_case_link(county, client):
         ("报告.pdf", b"%PDF-1.4\ntruncated", "不是完整的 PDF 文件"),
     ],
 )
-def test_a_bad_file_refuses_the_whole_resolution(county, _private_media, name, content, message):
+def test_a_bad_file_refuses_the_whole_resolution(county, private_media, name, content, message):
     assigned = in_progress(county)
     good = upload("ok.jpg", jpeg_with_gps())
     messages = resolve_with(county, assigned, good, upload(name, content))
@@ -119,7 +116,7 @@ def test_a_bad_file_refuses_the_whole_resolution(county, _private_media, name, c
     assert (now.state, now.result) == ("in_progress", "")
     with scopes_disabled():
         assert not ResultFile.objects.exists()
-    assert stored_files(_private_media) == [], "nothing half stored"
+    assert stored_files(private_media) == [], "nothing half stored"
 
 
 def test_at_most_five_files(county):

@@ -6,36 +6,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Permission
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 
 from services.directory import api as directory
 from services.routing import api as routing
 from services.routing.models import CaseCoHandler, CaseDeadline, DeadlineExtension, RoutingRule
+from tests.builders import grant, rule_form
+from tests.helpers import ADD_URL, client_for, run_worker
 
-from .conftest import run_worker
-
-pytest_plugins = ["tests.test_routing_world"]  # the `world` fixture
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CST = ZoneInfo("Asia/Shanghai")
-ADD_URL = "/admin/routing/routingrule/add/"
 TRY_URL = "/admin/routing/routingrule/try/"
-
-
-def grant(user, *codenames: str) -> None:
-    """Model permissions as the tenant administrator's role grants them (explicit here, so
-    the test does not depend on how roles map to permissions)."""
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -43,25 +27,6 @@ def tenant_admin(world):
     user = world.staff("rules_admin", directory.Role.TENANT_ADMIN)
     grant(user, "add_routingrule", "change_routingrule", "view_routingrule")
     return user
-
-
-def rule_form(world, **overrides) -> dict:
-    data = {
-        "name": "群体性欠薪",
-        "order": "5",
-        "active": "on",
-        "scenarios_text": "wage_arrears",
-        "region": "",
-        "priority": "",
-        "keywords_text": "",
-        "conditions_text": "workers_affected >= 10",
-        "department": str(world.departments["labour"].pk),
-        "co_departments": [str(world.departments["xinhe_social"].pk)],
-        "set_priority": "1",
-        "deadline_policy": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_a_rule_is_saved_as_data_for_the_admins_own_tenant(world, tenant_admin):

@@ -14,10 +14,7 @@ from services.directory import api as directory
 from services.intake import api as intake
 from services.routing import api as routing
 from services.routing.models import CaseDeadline
-
-from .conftest import run_worker
-
-pytest_plugins = ["tests.test_routing_world"]  # the `world` fixture
+from tests.helpers import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -272,7 +269,7 @@ def test_reopening_gives_a_fresh_resolve_period_and_invalidating_ends_the_clock(
 
 
 def test_the_demo_routes_group_wage_arrears_with_co_handling_and_a_short_deadline(demo):
-    from .helpers import entry_token, wage_arrears_form
+    from tests.builders import entry_token, wage_arrears_form
 
     with time_machine.travel(at(3, 2, 9), tick=False):
         snapshot = intake.submit_via_entry_point(

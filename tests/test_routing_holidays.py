@@ -14,8 +14,7 @@ from django_scopes import scopes_disabled
 from services.eventbus import periodic
 from services.routing import holidays, tasks
 from services.routing.models import CalendarDay, WorkCalendar
-
-from .staff_world import build_county
+from tests.builders import build_county
 
 pytestmark = pytest.mark.django_db
 CST = dt.timezone(dt.timedelta(hours=8))

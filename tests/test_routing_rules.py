@@ -7,10 +7,7 @@ from services.directory import api as directory
 from services.intake import api as intake
 from services.routing import api as routing
 from services.routing.models import CaseDeadline, RoutingDecision, RoutingRule
-
-from .conftest import run_worker
-
-pytest_plugins = ["tests.test_routing_world"]  # the `world` fixture
+from tests.helpers import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

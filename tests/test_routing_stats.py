@@ -11,10 +11,8 @@ from django_scopes import scope
 from services.directory import api as directory
 from services.intake import api as intake
 from services.routing import api as routing
+from tests.helpers import run_worker
 
-from .conftest import run_worker
-
-pytest_plugins = ["tests.test_routing_world"]  # the `world` fixture
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CST = ZoneInfo("Asia/Shanghai")

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from services import satisfaction
-
-from .test_survey_loop import case_now, reply, resolved_case, sms_to
+from tests.builders import resolved_case
+from tests.helpers import case_now, reply, sms_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

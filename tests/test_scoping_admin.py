@@ -19,9 +19,8 @@ from django_scopes import scope, scopes_disabled
 from services.directory.admin_site import tenant_path
 from services.intake import api as intake
 from services.routing import api as routing
-
-from .helpers import case_model
-from .staff_world import ROLES, build_county, case, medical_form
+from tests.builders import ROLES, build_county, medical_form
+from tests.helpers import case, case_model
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,6 +68,7 @@ def superuser_client() -> Client:
     return client
 
 
+@pytest.mark.slow
 def test_every_admin_page_of_one_county_is_closed_to_every_role_of_another(counties):
     a, b = counties
     found = tenant_rows(a)
@@ -102,6 +102,7 @@ def test_every_admin_page_of_one_county_is_closed_to_every_role_of_another(count
             assert response.status_code == 404, (role, model)
 
 
+@pytest.mark.slow
 def test_posting_to_another_countys_rows_changes_and_deletes_nothing(counties):
     a, b = counties
     found = tenant_rows(a)

@@ -5,7 +5,8 @@ cases it took in (test_need_to_know.py)."""
 import pytest
 from django.urls import reverse
 
-from .staff_world import build_county, case, medical_form
+from tests.builders import build_county, medical_form
+from tests.helpers import case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

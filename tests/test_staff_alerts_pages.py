@@ -9,8 +9,7 @@ from django_scopes import scopes_disabled
 
 from services.routing.escalation import escalate_overdue
 from services.routing.models import CaseDeadline
-
-from .staff_world import build_county
+from tests.builders import build_county
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,10 +13,9 @@ from services.directory import api as directory
 from services.intake.models import Case, EntryPoint
 from services.intake.services import TRANSITIONS, CaseConflict, submit, transition
 from services.intake.states import CaseState
+from tests.builders import wage_arrears_form
 
-from .helpers import wage_arrears_form
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 ROLES = ["system", "dispatcher", "labour", "medical", "xinhe_desk", "admin", "outsider"]
 

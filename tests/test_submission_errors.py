@@ -5,8 +5,7 @@ from django_scopes import scopes_disabled
 from django_tasks_db.models import DBTaskResult
 
 from services.intake.models import Case, CaseEvent
-
-from .helpers import entry_token, wage_arrears_form
+from tests.builders import entry_token, wage_arrears_form
 
 pytestmark = pytest.mark.django_db
 

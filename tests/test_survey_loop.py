@@ -2,11 +2,9 @@
 web page, or silence) → intake closes, reopens or escalates. Replies go through the webhook,
 signed with twilio's RequestValidator algorithm."""
 
-import os
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_scopes import scopes_disabled
 from twilio.request_validator import RequestValidator
@@ -15,70 +13,21 @@ from services.directory import api as directory
 from services.intake import api as intake
 from services.notify import api as notify
 from services.notify.models import InboundMessage, Message, NotifySettings, OptOut, Survey
-
-from .conftest import TWILIO_TEST_TOKEN
-from .helpers import case_model, entry_token, post_signed, wage_arrears_form
+from tests.builders import resolve, resolved_case, submit
+from tests.helpers import (
+    CITIZEN,
+    TENANT_NUMBER,
+    TWILIO_TEST_TOKEN,
+    case_now,
+    post_signed,
+    reply,
+    run_scheduler_once,
+    sms_to,
+    survey_of,
+    timeline_notes,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CITIZEN = "+8613812345678"
-TENANT_NUMBER = "+8610690012345"  # the demo tenant's sending number
-_sids = iter(range(1, 10_000))
-
-
-def submit(tenant, phone: str = "138 1234 5678") -> intake.CaseSnapshot:
-    return intake.submit_via_entry_point(
-        entry_token(tenant.pk, "欠薪"), wage_arrears_form(reporter_phone=phone)
-    )
-
-
-def resolve(case, user_named, result: str = "已督促企业结清全部工资。") -> None:
-    """The labour bureau takes the case and resolves it (办结)."""
-    labour = user_named("labour")
-    snapshot = intake.get_case(case.id)
-    if snapshot.state in ("submitted", "needs_dispatch"):
-        [department] = directory.staff_info(labour).department_ids
-        intake.assign(case.id, department, "测试分拨")
-        snapshot = intake.get_case(case.id)
-    if snapshot.state == "assigned":
-        intake.take_transition(case.id, "sign_for", labour)
-    intake.take_transition(case.id, "resolve", labour, note=result, result=result)
-
-
-def resolved_case(tenant, user_named, drain, phone: str = "138 1234 5678"):
-    """A case resolved and surveyed: the survey SMS has gone out."""
-    case = submit(tenant, phone)
-    resolve(case, user_named)
-    drain("notify")
-    return case
-
-
-def reply(client, body: str, *, sender: str = CITIZEN, to: str = TENANT_NUMBER, sid=None):
-    sid = sid or f"SMreply{next(_sids):06d}"
-    params = {"MessageSid": sid, "From": sender, "To": to, "Body": body, "NumMedia": "0"}
-    return post_signed(client, "/sms/inbound/", params)
-
-
-def case_now(case):
-    with scopes_disabled():
-        return case_model().objects.get(pk=case.id)
-
-
-def survey_of(case, round_: int = 0) -> Survey:
-    with scopes_disabled():
-        return Survey.objects.get(case_id=case.id, round=round_)
-
-
-def sms_to(outbox: list[dict], phone: str = CITIZEN) -> list[str]:
-    return [m["body"] for m in outbox if m["to"] == phone]
-
-
-def timeline_notes(case) -> list[tuple[str, str]]:
-    return [(e.action, e.note_text) for e in case_now(case).timeline.all()]
-
-
-def run_scheduler_once() -> None:
-    call_command("scheduler", "--once", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 def test_a_satisfied_reply_closes_the_case_and_thanks_once(

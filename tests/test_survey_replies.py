@@ -9,8 +9,8 @@ from services.notify.replies import (
     is_opt_out,
     parse_reply,
 )
-
-from .test_survey_loop import case_now, reply, resolved_case, survey_of, timeline_notes
+from tests.builders import resolved_case
+from tests.helpers import case_now, reply, survey_of, timeline_notes
 
 # (reply as typed, rating, comment)
 RATINGS = [

@@ -11,8 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from services.directory import policy
 from services.directory.models import Tenant
-
-from .staff_world import PASSWORD, build_county
+from tests.builders import build_county
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -114,7 +114,7 @@ def test_the_login_and_its_refusal_read_in_english_for_an_english_browser(client
 async def test_the_dashboard_websocket_needs_the_verified_session_too(county):
     from asgiref.sync import sync_to_async
 
-    from .test_dashboard_socket import connect, session_cookie
+    from tests.helpers import connect, session_cookie
 
     await sync_to_async(Tenant.objects.filter(pk=county.tenant.pk).update)(
         two_factor_roles=["dispatcher"]

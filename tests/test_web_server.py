@@ -8,8 +8,7 @@ import subprocess
 import pytest
 
 from ops.server import web_concurrency
-
-from .ops_processes import (
+from tests.ops_processes import (
     env_for_test_database,
     free_port,
     start_web_server,

@@ -7,8 +7,7 @@ from django_scopes import scopes_disabled
 from services.directory import api as directory
 from services.intake import api as intake
 from services.intake.models import Case
-
-from .helpers import entry_token, wage_arrears_form
+from tests.builders import entry_token, wage_arrears_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

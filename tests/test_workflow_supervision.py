@@ -13,10 +13,8 @@ from django_tasks_db.models import DBTaskResult
 
 from services.intake import api as intake
 from services.intake import services
-
-from .conftest import run_worker
-from .staff_world import build_county, case
-from .test_admin_transitions import page, press
+from tests.builders import build_county
+from tests.helpers import case, case_page, press, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +51,7 @@ def escalated(county):
 
 
 def buttons(client, case_obj) -> set[str]:
-    return set(re.findall(r'data-transition="(\w+)"', page(client, case_obj)))
+    return set(re.findall(r'data-transition="(\w+)"', case_page(client, case_obj)))
 
 
 def events_of(case_obj) -> list[str]:
