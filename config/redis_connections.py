@@ -30,7 +30,7 @@ def channel_layer(url: str, prefix: str = "") -> dict:
                     "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
                     "socket_timeout": CHANNEL_LAYER_READ_TIMEOUT_SECONDS,
                 }
-            ]
+            ],
         },
     }
 
