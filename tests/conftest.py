@@ -1,3 +1,7 @@
+"""Fixtures every test module may ask for by name (settings for tests, the demo tenant, the
+SMS outbox, a browser page, a second county, the routing world, a fake Twilio), the markers'
+rules, and each xdist worker's database. Test data itself is built in tests/builders.py."""
+
 import subprocess
 
 import pytest
