@@ -66,7 +66,7 @@ def test_the_web_survey_offers_the_scale_best_first_and_reads_it_the_same_way(
     client, demo, drain, sms_outbox, user_named
 ):
     case = resolved_case(demo, user_named, drain)
-    token = re.search(r"/v/(\w+)/", sms_to(sms_outbox)[-1]).group(1)
+    token = re.search(r"/v/([\w-]+)/", sms_to(sms_outbox)[-1]).group(1)
     page = client.get(f"/v/{token}/").content.decode()
     choices = re.findall(r'name="rating" value="(\d)">([^<]+)<', page)
     assert choices == [(str(r), satisfaction.label(r)) for r in satisfaction.RATINGS]
