@@ -11,12 +11,12 @@ RULES = [  # first match wins; an unmatched module stays flat and is printed
     (
         "intake",
         "intake_* case_search submission_errors bad_input result_files state_machine_* "
-        "workflow_* admin_transitions admin_inbox api_schemathesis",
+        "workflow_* admin_transitions admin_inbox api_schemathesis open311* browser_location",
     ),
-    ("routing", "routing_* configuration_history"),
+    ("routing", "routing_* configuration_history nearest_officer"),
     ("notify", "notify_* survey_* staff_alerts_pages demo_sms_reply"),
-    ("directory", "policy scoping_* admin_login two_factor need_to_know"),
-    ("frontend", "dashboard_* desk_session language_consistency demo_prints"),
+    ("directory", "policy scoping_* admin_login two_factor need_to_know location_privacy api_keys"),
+    ("frontend", "dashboard_* desk_session language_consistency demo_prints governance_index"),
     (
         "ops",
         "ops ops_* deploy monitoring web_server fault_* object_storage client_address edge abuse",
