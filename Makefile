@@ -5,7 +5,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PUBLIC_BASE_URL ?= http://localhost:$(PORT)
 
-.PHONY: run test lint install check-deploy bench
+.PHONY: run test test-fast test-cov lint install check-deploy bench
+
+# Parallel test workers (pytest-xdist), each with its own database and Redis key space:
+# two suit a 2-core machine, since many tests wait on servers, workers and the browser.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -23,12 +28,22 @@ run: install
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --procfile Procfile --port $(PORT)
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+# The inner loop: no test that starts processes or a browser, nor the exhaustive sweeps
+# (markers in pyproject.toml); the workers' test databases are kept between runs.
+test-fast: install
+	$(PYTEST) -m "not processes and not browser and not slow" --reuse-db $(PYTEST_ARGS)
+
+# make test with coverage, per module; fails under the floor ([tool.coverage.report]).
+test-cov: install
+	$(PYTEST) --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 
 # Renders every k8s overlay and validates it against the Kubernetes schemas; lints the Dockerfile.
 check-deploy: install

@@ -38,7 +38,7 @@ class BoundedWaitConnection(psycopg.Connection):
         if explicit or limit is None:
             return super().wait(gen, *args, **kwargs)
         try:
-            return super().wait(gen, *args, timeout=limit, **kwargs)
+            return super().wait(gen, *args, timeout=limit, **kwargs)  # type: ignore[misc]  # no timeout here (explicit)
         except errors._WaitTimeout as timeout:  # psycopg's own "wait timeout expired"
             self.pgconn.finish()  # half a conversation: nothing can be sent on it any more
             raise errors.OperationalError(

@@ -45,7 +45,9 @@ def _phone(request: HttpRequest) -> str:
     """The posted number as the submission will store it (E.164, read with the tenant's
     region), so every spelling of one number is one key; "" when there is none to count."""
     raw = _posted_phone(request)
-    ep = intake.entry_point(request.resolver_match.kwargs.get("token", "")) if raw else None
+    match = request.resolver_match
+    token = match.kwargs.get("token", "") if match else ""
+    ep = intake.entry_point(token) if raw else None
     return normalised_or_empty(raw, ep.phone_region) if ep else ""
 
 
@@ -87,6 +89,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def _refuse(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = _api_problem(status)
     else:
@@ -106,8 +109,10 @@ class RateLimitMiddleware:
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        limits = settings.RATE_LIMITS.get(match.view_name if match else "", {})
-        for spec in limits.get(request.method, ()):
+        if match is None:
+            return None
+        limits = settings.RATE_LIMITS.get(match.view_name, {})
+        for spec in limits.get(request.method or "", ()):
             key_name, rate = spec.split(":", 1)
             value = KEYS[key_name](request)
             if not value:

@@ -17,29 +17,33 @@ CHANNEL_LAYER_READ_TIMEOUT_SECONDS = RedisChannelLayer.brpop_timeout + 10.0
 CACHE_READ_TIMEOUT_SECONDS = 1.0
 
 
-def channel_layer(url: str) -> dict:
-    """The CHANNEL_LAYERS entry for the Redis at `url`."""
+def channel_layer(url: str, prefix: str = "") -> dict:
+    """The CHANNEL_LAYERS entry for the Redis at `url`; `prefix` goes before every key (and
+    channels_redis' own "asgi"), so installations or test workers can share one Redis."""
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
+            "prefix": f"{prefix}asgi",
             "hosts": [
                 {
                     "address": url,
                     "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
                     "socket_timeout": CHANNEL_LAYER_READ_TIMEOUT_SECONDS,
                 }
-            ]
+            ],
         },
     }
 
 
-def cache(url: str) -> dict:
-    """The CACHES entry for the Redis at `url`: django-redis, which keeps one client per
-    connection pool where Django's own RedisCache builds a new one for every operation
-    (bench/cache.py: about half the CPU per GET, on the submission's path several times)."""
+def cache(url: str, prefix: str = "") -> dict:
+    """The CACHES entry for the Redis at `url`, its keys after `prefix`: django-redis, which
+    keeps one client per connection pool where Django's own RedisCache builds a new one for
+    every operation (bench/cache.py: about half the CPU per GET, on the submission's path
+    several times)."""
     return {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": url,
+        "KEY_PREFIX": prefix,
         "OPTIONS": {
             "SOCKET_CONNECT_TIMEOUT": CACHE_READ_TIMEOUT_SECONDS,
             "SOCKET_TIMEOUT": CACHE_READ_TIMEOUT_SECONDS,

@@ -7,6 +7,7 @@ database-backed task queue. DATABASE_URL / REDIS_URL / SMS_BACKEND switch to pro
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -137,8 +138,11 @@ DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", 
 if DATABASE_URL:
     # Health checks: after a database restart every pooled connection is dead; checking on
     # checkout (one round trip) keeps the first requests after recovery from failing.
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    # A plain dict (not dj-database-url's TypedDict): the keys set below are Django's.
+    DATABASES: dict[str, dict[str, Any]] = {
+        "default": dict(
+            dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+        )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # psycopg 3's pool; persistent connections must stay off when it is on.
@@ -193,11 +197,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channels and cache ---------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Before every key: several installations (or parallel test workers) can share one Redis.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "")
 if REDIS_URL:
     # Timeouts per use (config/redis_connections.py): a websocket's blocking read must outlast
     # channels_redis's 5 s pop; a rate-limit lookup must give up fast.
-    CHANNEL_LAYERS = {"default": redis_connections.channel_layer(REDIS_URL)}
-    CACHES = {"default": redis_connections.cache(REDIS_URL)}
+    CHANNEL_LAYERS = {"default": redis_connections.channel_layer(REDIS_URL, REDIS_KEY_PREFIX)}
+    CACHES = {"default": redis_connections.cache(REDIS_URL, REDIS_KEY_PREFIX)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -24,7 +24,8 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         tenant_id = self.scope["url_route"]["kwargs"]["tenant_id"]
         staff = await database_sync_to_async(directory.staff_info)(user) if user else None
         if (
-            not may_watch(staff)
+            staff is None
+            or not may_watch(staff)
             or staff.tenant_id != tenant_id
             or not await database_sync_to_async(directory.passes_two_factor)(
                 user, self.scope.get("session")

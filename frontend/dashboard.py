@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -71,11 +72,12 @@ def dashboard(request: HttpRequest, staff: directory.StaffInfo) -> HttpResponse:
     return _allow_tiles(render(request, "frontend/dashboard.html", context), context["map"])
 
 
-def _allow_tiles(response: HttpResponse, shown: dict) -> HttpResponse:
+def _allow_tiles(response: HttpResponse, shown: Any) -> HttpResponse:
     """Lets the page load the base map from the tenant's own tile server (off by default):
     that origin joins img-src for this response only."""
     if shown.get("tile_origin"):
-        response._csp_update = {"img-src": [shown["tile_origin"]]}
+        # django-csp reads this attribute of the response (its per-response update).
+        response._csp_update = {"img-src": [shown["tile_origin"]]}  # type: ignore[attr-defined]
     return response
 
 

@@ -54,7 +54,7 @@ def stacked_days(title: str, days: Sequence[dt.date], series: dict[str, list[int
             )
         )
     for i, day in enumerate(days):
-        base = top + plot_h
+        base: float = top + plot_h
         x = left + i * slot + slot * 0.15
         for colour, (name, values) in zip(PALETTE * 4, series.items(), strict=False):
             if not values[i]:

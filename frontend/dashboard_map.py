@@ -57,13 +57,14 @@ def register_measure(key: str, label: Any, compute: MeasureFunction, unit: Any =
 
 def open_cases(tenant_id: int, year: int, month: int) -> dict[int, float]:
     """未办结案件 now, per township (the month does not matter: it is the current state)."""
-    return intake.open_cases_by_township(tenant_id)
+    return {k: float(v) for k, v in intake.open_cases_by_township(tenant_id).items()}
 
 
 def overdue_cases(tenant_id: int, year: int, month: int) -> dict[int, float]:
     """超期案件 now (red deadline: sign-for or resolution late), per township."""
     with scope(tenant=tenant_id):
-        return intake.open_cases_by_township(tenant_id, ids=routing.case_ids_in_colour("red"))
+        red = intake.open_cases_by_township(tenant_id, ids=routing.case_ids_in_colour("red"))
+        return {k: float(v) for k, v in red.items()}
 
 
 def received_cases(tenant_id: int, year: int, month: int) -> dict[int, float]:
@@ -139,7 +140,7 @@ def fit(south: float, north: float, west: float, east: float) -> tuple[Projectio
     span_y = max(north - south, 1e-6)
     scale = (WIDTH - 2 * PAD) / span_x
     height = round(span_y * scale + 2 * PAD)
-    dx = PAD
+    dx: float = PAD
     if height > MAX_HEIGHT:  # a tall county: fit the height, centre horizontally
         scale = (MAX_HEIGHT - 2 * PAD) / span_y
         height = MAX_HEIGHT

@@ -160,7 +160,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         context["error"] = _("请选择一个评价。")
         return render(request, "frontend/survey.html", context, status=400)
     if request.POST.get("confirm") == "1":
-        notify.answer_survey_by_token(token, int(rating), context["comment"])
+        notify.answer_survey_by_token(token, int(rating), str(context["comment"]))
         return redirect("frontend:survey", token=token)  # a reload must not post again
     if request.POST.get("edit") != "1":
         context["confirming"] = dict(found.choices)[int(rating)]

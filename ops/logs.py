@@ -15,12 +15,12 @@ class ContextFilter(logging.Filter):
     """Adds request_id, task_id and task to every record passing through the handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = context.request_id.get()
-        record.task_id = context.task_id.get()
+        request_id, task_id = context.request_id.get(), context.task_id.get()
+        record.request_id, record.task_id = request_id, task_id
         record.task = context.task_name.get()
         pairs = [
             f"{key}={value}"
-            for key, value in (("request_id", record.request_id), ("task_id", record.task_id))
+            for key, value in (("request_id", request_id), ("task_id", task_id))
             if value
         ]
         record.context = f" [{' '.join(pairs)}]" if pairs else ""

@@ -38,7 +38,7 @@ class RequestContextMiddleware:
         from .metrics import IN_FLIGHT
 
         request_id = context.accept_request_id(request.headers.get("X-Request-ID"))
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # read by views and logs
         path_token = context.request_path.set(request.path)
         try:
             with context.bound_request_id(request_id), IN_FLIGHT.track_inprogress():

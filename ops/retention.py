@@ -43,9 +43,10 @@ def anonymise_closed_cases(
     now = now or timezone.now()
     report = RetentionReport(dry_run=dry_run)
     for tenant in directory.tenants_with_retention(tenant_slug):
-        for case_id, number in intake.cases_due_for_anonymisation(
-            tenant.pk, tenant.retention_days, now
-        ):
+        days = tenant.retention_days
+        if days is None:  # tenants_with_retention names only tenants with one
+            continue
+        for case_id, number in intake.cases_due_for_anonymisation(tenant.pk, days, now):
             report.cases.append(number)
             if dry_run:
                 continue

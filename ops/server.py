@@ -23,7 +23,7 @@ PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
 
 def procfile_command(name: str) -> list[str]:
     """A process's command line from Procfile, the one source of every process's command
-    (the image's CMD and k8s/ repeat it; tests/test_deploy.py checks they agree)."""
+    (the image's CMD and k8s/ repeat it; tests/ops/test_deploy.py checks they agree)."""
     for line in PROCFILE.read_text().splitlines():
         key, _, command = line.partition(":")
         if key.strip() == name:

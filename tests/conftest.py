@@ -1,12 +1,23 @@
+"""Fixtures every test module may ask for by name (settings for tests, the demo tenant, the
+SMS outbox, a browser page, a second county, the routing world, a fake Twilio), the markers'
+rules, and each xdist worker's database. Test data itself is built in tests/builders.py."""
+
+import subprocess
+
 import pytest
+import responses
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
 from services.directory import api as directory
 from services.notify.backends import memory_outbox
-
-TWILIO_TEST_TOKEN = "test-twilio-auth-token"
+from services.routing.models import DeadlinePolicy
+from tests import builders
+from tests import fake_aliyun as fake_aliyun_api
+from tests.builders import World
+from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
+from tests.helpers import TWILIO_TEST_TOKEN, run_worker
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +31,38 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Limits count per client across the whole run; tests that exercise them turn them on.
     settings.RATELIMIT_ENABLE = False
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """A test that asks for a browser page is a browser test (`make test-fast` skips them)."""
+    for item in items:
+        if "browser_page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Tripwire: a test that starts a process (the web server, a worker, manage.py,
+    pgbouncer, a tool), in its body or in any fixture it sets up, must say so with
+    @pytest.mark.processes, or `make test-fast` would run it. Browser tests start chromium
+    and are marked already."""
+    if item.get_closest_marker("processes") or item.get_closest_marker("browser"):
+        return (yield)
+
+    real = subprocess.Popen
+
+    class Refused(real):  # a class still: code may subclass or isinstance-check Popen
+        def __init__(self, *args, **kwargs) -> None:
+            raise AssertionError(
+                f"{item.nodeid} starts a process: mark it @pytest.mark.processes "
+                "(or its module: pytestmark = pytest.mark.processes)"
+            )
+
+    subprocess.Popen = Refused  # type: ignore[misc]
+    try:
+        return (yield)
+    finally:
+        subprocess.Popen = real  # type: ignore[misc]
 
 
 @pytest.fixture(scope="session")
@@ -59,21 +102,6 @@ def user_named():
         return get_user_model().objects.get(username=username)
 
     return get
-
-
-def run_worker(*queues: str) -> None:
-    """Runs the real database worker over `queues` until nothing is ready, then returns."""
-    call_command(
-        "db_worker",
-        "--queue-name",
-        ",".join(queues),
-        "--batch",
-        "--no-reload",
-        "--no-startup-delay",
-        "--interval",
-        "0",
-        verbosity=0,
-    )
 
 
 @pytest.fixture
@@ -123,3 +151,60 @@ def browser_page(live_server):
         from django.db import connections
 
         connections.close_all()
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Photos go to a fresh directory per test, so tests can count the files written (the
+    photo-handling modules use it for every test: pytest.mark.usefixtures)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+    return tmp_path / "private"
+
+
+@pytest.fixture
+def world(demo) -> World:
+    """The demo tenant without its deadline policies: each test states the ones it uses."""
+    with scopes_disabled():
+        from services.directory.models import Department, Region
+
+        DeadlinePolicy.objects.filter(tenant=demo).delete()
+        departments = {d.code: d for d in Department.objects.filter(tenant=demo)}
+        regions = {r.name: r for r in Region.objects.filter(tenant=demo)}
+    return World(tenant=demo, departments=departments, regions=regions)
+
+
+@pytest.fixture
+def fake_twilio(settings):
+    """SMS_BACKEND=twilio, with Twilio's HTTP API faked: no request leaves the machine."""
+    settings.SMS_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = TWILIO_TEST_TOKEN
+    fake = FakeTwilio()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake.install(rsps)
+        yield fake
+
+
+@pytest.fixture
+def other_tenant(db):
+    """A second county with its own scenarios, one code, a desk officer and a dispatcher."""
+    return builders.other_tenant()
+
+
+@pytest.fixture
+def fake_aliyun(settings):
+    """SMS_BACKEND=aliyun, with Aliyun's HTTP API faked: no request leaves the machine."""
+    settings.SMS_BACKEND = "aliyun"
+    settings.ALIYUN_ACCESS_KEY_ID = fake_aliyun_api.ACCESS_KEY_ID
+    settings.ALIYUN_ACCESS_KEY_SECRET = fake_aliyun_api.ACCESS_KEY_SECRET
+    settings.ALIYUN_SMS_ENDPOINT = fake_aliyun_api.ENDPOINT
+    fake = fake_aliyun_api.FakeAliyun()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake.install(rsps)
+        yield fake

@@ -15,8 +15,7 @@ import pytest
 from django.db import connection
 
 from ops.server import procfile_command
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def env_for_test_database(**overrides: str) -> dict[str, str]:

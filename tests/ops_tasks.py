@@ -1,4 +1,4 @@
-"""A task for tests/test_ops_shutdown.py, importable by the real worker process it starts."""
+"""A task for tests/ops/test_ops_shutdown.py, importable by the real worker process it starts."""
 
 import time
 from pathlib import Path

@@ -32,7 +32,7 @@ class ApiKeyForm(forms.ModelForm):
         fields = ("tenant", "name", "scopes", "acts_as")
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         tenant = cleaned.get("tenant") or getattr(self.instance, "tenant", None)
         acts_as = cleaned.get("acts_as", self.instance.acts_as if self.instance.pk else None)
         if tenant is not None and "scopes" in cleaned:
@@ -66,7 +66,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         acts_as = form.base_fields.get("acts_as")
         staff = getattr(request, "staff", None) or directory.staff_info(request.user)
-        if acts_as is not None and staff is not None:
+        if isinstance(acts_as, forms.ModelChoiceField) and staff is not None:
             # Users are the platform operator's to list; these are the tenant's own staff.
             acts_as.queryset = directory.staff_users(staff.tenant_id)
         return form

@@ -42,22 +42,21 @@ class ApiKeyAuthentication(BaseAuthentication):
         return f'Bearer realm="{REALM}"'
 
 
-class HasScope(BasePermission):
-    """`permission_classes = [HasScope(CASES_READ)]`: a key-authenticated request needs that
-    scope; any other request needs an authenticated user (whose rights the policy judges)."""
-
-    def __init__(self, scope: str) -> None:
-        self.scope = scope
+class _ScopePermission(BasePermission):
+    scope = ""
 
     @property
     def message(self) -> str:
-        # Per request, in its language (the instance lives as long as the view class).
+        # Per request, in its language.
         return gettext("该 API 密钥没有“%(scope)s”权限。") % {"scope": self.scope}
-
-    def __call__(self) -> "HasScope":
-        return self  # DRF instantiates permission_classes; an instance stands for itself
 
     def has_permission(self, request, view) -> bool:
         if isinstance(request.auth, KeyIdentity):
             return request.auth.allows(self.scope)
         return bool(request.user and request.user.is_authenticated)
+
+
+def HasScope(scope: str) -> type[BasePermission]:
+    """`permission_classes = [HasScope(CASES_READ)]`: a key-authenticated request needs that
+    scope; any other request needs an authenticated user (whose rights the policy judges)."""
+    return type(f"HasScope[{scope}]", (_ScopePermission,), {"scope": scope})

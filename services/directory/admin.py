@@ -72,6 +72,13 @@ class RegionAdmin(admin.ModelAdmin):
         save_region(obj)
 
 
+def _own_tenant_id(request) -> int:
+    staff = request_staff(request)
+    if staff is None:  # the view admits the operator and tenant staff only
+        raise PermissionDenied
+    return staff.tenant_id
+
+
 class BoundaryUploadForm(forms.Form):
     tenant = forms.ModelChoiceField(label=_("平台"), queryset=Tenant.objects.none())
     file = forms.FileField(
@@ -85,7 +92,9 @@ class BoundaryUploadForm(forms.Form):
     def __init__(self, *args, operator: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if operator:
-            self.fields["tenant"].queryset = Tenant.objects.order_by("name")
+            tenant = self.fields["tenant"]
+            if isinstance(tenant, forms.ModelChoiceField):  # as declared above
+                tenant.queryset = Tenant.objects.order_by("name")
         else:
             del self.fields["tenant"]  # staff load their own tenant's, never another's
 
@@ -126,9 +135,7 @@ class RegionBoundaryAdmin(admin.ModelAdmin):
         form = BoundaryUploadForm(request.POST or None, request.FILES or None, operator=operator)
         errors: list[str] = []
         if request.method == "POST" and form.is_valid():
-            tenant_id = (
-                form.cleaned_data["tenant"].pk if operator else request_staff(request).tenant_id
-            )
+            tenant_id = form.cleaned_data["tenant"].pk if operator else _own_tenant_id(request)
             upload = form.cleaned_data["file"]
             try:
                 if upload.size > boundaries.MAX_BYTES:
@@ -199,7 +206,8 @@ class StaffForm(forms.ModelForm):
         return password
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         in_departments = data.get("role") in roles_with(Capability.WORKS_IN_DEPARTMENTS)
         if in_departments and not data.get("departments"):
             self.add_error("departments", _("部门工作人员至少属于一个部门。"))

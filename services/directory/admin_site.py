@@ -15,7 +15,8 @@ then applies to every admin that lists that model, including foreign-key choices
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin
@@ -95,8 +96,10 @@ class TenantAdminSite(admin.AdminSite):
             admin_class = type(
                 admin_class.__name__, (admin_class,), {**options, "__module__": __name__}
             )
-        models = (
-            [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
+        models: Iterable[type[Model]] = (
+            [model_or_iterable]  # type: ignore[list-item]  # a ModelBase is a model class
+            if isinstance(model_or_iterable, ModelBase)
+            else model_or_iterable
         )
         for model in models:
             # Configuration with a change history (simple_history) gets its 历史 page too.
@@ -145,16 +148,28 @@ class TenantAdminSite(admin.AdminSite):
         )
 
 
-class _Scoping:
+if TYPE_CHECKING:
+    # Base of the admin mixins (here and in the services' admin modules): they are put in
+    # front of ModelAdmin / InlineModelAdmin classes, so the type checker reads them as one to
+    # know what `super()` and `self` hold; at run time they stay plain mixins.
+    ModelAdminMixin = admin.ModelAdmin
+else:
+    ModelAdminMixin = object
+
+
+class _Scoping(ModelAdminMixin):
     """What list pages, forms and inlines share: scoped rows and scoped choices."""
+
+    admin_site: "TenantAdminSite"
 
     def _tenant_choice(self, request, db_field) -> forms.ModelChoiceField | None:
         """A staff member's rows always belong to their own tenant: a fixed hidden value."""
         if db_field.name != "tenant" or db_field.related_model is not Tenant:
             return None
-        if request.user.is_superuser or request_staff(request) is None:
+        staff = request_staff(request)
+        if request.user.is_superuser or staff is None:
             return None
-        tenant_id = request_staff(request).tenant_id
+        tenant_id = staff.tenant_id
         return forms.ModelChoiceField(
             queryset=Tenant.objects.filter(pk=tenant_id),
             initial=tenant_id,

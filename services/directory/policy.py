@@ -132,13 +132,19 @@ TRANSITIONS: dict[str, Capability] = {
 
 
 class Member(Protocol):
-    """What the policy reads of a staff member (directory.api.StaffInfo)."""
+    """What the policy reads of a staff member (directory.api.StaffInfo). Read-only
+    properties, so frozen dataclasses satisfy it."""
 
-    user_id: int
-    tenant_id: int
-    role: str
-    department_ids: frozenset[int]
-    is_department_head: bool
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def tenant_id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def department_ids(self) -> frozenset[int]: ...
+    @property
+    def is_department_head(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -171,12 +177,21 @@ def _in_tenant(staff: Member | None, case: CaseFacts) -> bool:
     return staff is not None and staff.tenant_id == case.tenant_id
 
 
-def _leads(staff: Member, case: CaseFacts) -> bool:
-    return case.department_id is not None and case.department_id in staff.department_ids
+def _leads(staff: Member | None, case: CaseFacts) -> bool:
+    return (
+        staff is not None
+        and case.department_id is not None
+        and case.department_id is not None
+        and case.department_id in staff.department_ids
+    )
 
 
-def _took_in(staff: Member, case: CaseFacts) -> bool:
-    return case.intake_officer_id is not None and case.intake_officer_id == staff.user_id
+def _took_in(staff: Member | None, case: CaseFacts) -> bool:
+    return (
+        staff is not None
+        and case.intake_officer_id is not None
+        and case.intake_officer_id == staff.user_id
+    )
 
 
 def acts_on(staff: Member | None, capability: Capability, case: CaseFacts) -> bool:

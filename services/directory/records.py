@@ -1,5 +1,7 @@
 """Writing the directory: tenants, the region tree, departments and staff."""
 
+from collections.abc import Sequence
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django_scopes import scope
@@ -26,7 +28,7 @@ def create_staff(
     password: str,
     role: str,
     *,
-    departments: list[Department] = (),
+    departments: Sequence[Department] = (),
     is_department_head: bool = False,
     full_name: str = "",
     region: Region | None = None,

@@ -66,7 +66,8 @@ class TwoFactorLoginForm(AdminAuthenticationForm):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         user = self.get_user()
         if user is None or not two_factor_required(user):
             return data
@@ -81,7 +82,7 @@ class TwoFactorLoginForm(AdminAuthenticationForm):
             )
         if not verify(device, token):
             raise ValidationError(_("动态验证码不正确或已过期，请重新输入。"), code="otp_invalid")
-        user.otp_device = device  # django-otp marks the session verified on login
+        user.otp_device = device  # type: ignore[attr-defined]  # django-otp marks the session verified on login
         return data
 
 

@@ -61,7 +61,7 @@ class Event:
     def __post_init__(self) -> None:
         if "name" not in vars(type(self)):
             raise TypeError(f"{type(self).__qualname__} declares shared fields, not an event")
-        hints = _hints(type(self))
+        hints = _hints(type(self))  # type: ignore[arg-type]  # a class hashes by identity
         for field in dataclasses.fields(self):
             _check_value(getattr(self, field.name), hints[field.name], f"{self.name}.{field.name}")
 
@@ -129,7 +129,11 @@ def _check_annotation(annotation: Any, where: str) -> None:
         if len(args) == 2 and args[1] is Ellipsis:
             _check_annotation(args[0], where)
             return
-    if dataclasses.is_dataclass(annotation) and annotation.__dataclass_params__.frozen:
+    if (
+        isinstance(annotation, type)
+        and dataclasses.is_dataclass(annotation)
+        and getattr(annotation, "__dataclass_params__").frozen  # noqa: B009 (not in the stubs)
+    ):
         hints = _hints(annotation)
         for field in dataclasses.fields(annotation):
             _check_annotation(hints[field.name], f"{where}.{field.name}")
@@ -198,6 +202,10 @@ def _parse(value: Any, annotation: Any) -> Any:
     if typing.get_origin(annotation) is tuple and isinstance(value, list):
         item = typing.get_args(annotation)[0]
         return tuple(_parse(v, item) for v in value)
-    if dataclasses.is_dataclass(annotation) and isinstance(value, dict):
+    if (
+        isinstance(annotation, type)
+        and dataclasses.is_dataclass(annotation)
+        and isinstance(value, dict)
+    ):
         return _from_json(annotation, value)
     return value

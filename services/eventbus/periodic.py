@@ -9,10 +9,12 @@ enqueues every job at once.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django_tasks.base import Task
+
 
 @dataclass
 class PeriodicJob:
-    task: object
+    task: Task
     interval: timedelta
 
 

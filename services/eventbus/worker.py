@@ -16,11 +16,15 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import close_old_connections, connection, connections
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Worker as DatabaseWorker
+
+if TYPE_CHECKING:
+    import psycopg
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import is_locked_database_exception
 
@@ -133,22 +137,24 @@ def _wakeups(wanted: Callable[[str], bool]):
 class _Listener:
     def __init__(self, wanted: Callable[[str], bool]) -> None:
         self.wanted = wanted
-        self.conn = None
+        self.conn: psycopg.Connection | None = None
 
-    def _connect(self):
+    def _connect(self) -> "psycopg.Connection":
         import psycopg
 
         params = connection.get_connection_params()
-        self.conn = psycopg.Connection.connect(**params, autocommit=True)
-        self.conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        self.conn = conn = psycopg.Connection.connect(**params, autocommit=True)
+        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        return conn
 
     def wait(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         try:
-            if self.conn is None or self.conn.closed:
-                self._connect()
+            conn = self.conn
+            if conn is None or conn.closed:
+                conn = self._connect()
             while (left := deadline - time.monotonic()) > 0:
-                for note in self.conn.notifies(timeout=left, stop_after=1):
+                for note in conn.notifies(timeout=left, stop_after=1):
                     if self.wanted(note.payload):
                         return
         except Exception:

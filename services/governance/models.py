@@ -1,6 +1,8 @@
 """The governance index (治理指数): a tenant's indicator tree, the values staff enter each
 month, and each closed month's frozen result with the record of every recompute."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -30,7 +32,10 @@ class Indicator(models.Model):
         HIGHER = "higher", _("越高越好")
         LOWER = "lower", _("越低越好")
 
-    PARENT_LEVEL = {Level.SUB_INDEX: Level.DIMENSION, Level.INDICATOR: Level.SUB_INDEX}
+    PARENT_LEVEL: dict[str, str] = {
+        Level.SUB_INDEX: Level.DIMENSION,
+        Level.INDICATOR: Level.SUB_INDEX,
+    }
 
     tenant = models.ForeignKey("directory.Tenant", on_delete=models.CASCADE, verbose_name=_("平台"))
     parent = models.ForeignKey(
@@ -86,7 +91,7 @@ class Indicator(models.Model):
     def clean(self) -> None:
         """A dimension is a root, a sub-index sits under a dimension, an indicator under a
         sub-index and says where its value comes from."""
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}  # field → message (lazy or formatted)
         wanted = self.PARENT_LEVEL.get(self.level)
         parent = self.parent if self.parent_id else None
         if wanted is None and parent is not None:
@@ -164,7 +169,7 @@ class EnteredValue(models.Model):
         return f"{self.year}-{self.month:02d} {self.indicator} · {self.township}"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}  # field → message (lazy or formatted)
         if self.indicator_id and self.indicator.source != Indicator.Source.ENTERED:
             errors["indicator"] = _("只能为人工填报的指标填写数值。")
         if self.indicator_id and self.tenant_id and self.indicator.tenant_id != self.tenant_id:

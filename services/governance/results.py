@@ -47,7 +47,7 @@ def indicator_nodes(tenant_id: int) -> list[index.Node]:
             .select_related("parent")
             .order_by("order", "pk")
         )
-    order = {
+    order: dict[str, int] = {
         Indicator.Level.DIMENSION: 0,
         Indicator.Level.SUB_INDEX: 1,
         Indicator.Level.INDICATOR: 2,
@@ -128,7 +128,10 @@ def freeze(tenant_id: int, year: int, month: int) -> dict[str, Any]:
                 figures=figures,
             )
     except IntegrityError:  # frozen meanwhile by another request or the scheduled run
-        return stored(tenant_id, year, month).figures
+        frozen = stored(tenant_id, year, month)
+        if frozen is None:  # the conflict was not that row: let it stand
+            raise
+        return frozen.figures
     logger.info("Governance index frozen: tenant %s, %04d-%02d", tenant_id, year, month)
     return figures
 

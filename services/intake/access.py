@@ -24,7 +24,7 @@ policy = directory.policy
 def intake_staff(user) -> StaffInfo:
     """The user as a member of staff allowed to take submissions, or PermissionDenied."""
     staff = directory.staff_info(user)
-    if not policy.can(staff, Capability.TAKE_SUBMISSIONS):
+    if staff is None or not policy.can(staff, Capability.TAKE_SUBMISSIONS):
         raise PermissionDenied(_("只有受理窗口、指挥室和平台管理员可以代市民登记诉求。"))
     return staff
 

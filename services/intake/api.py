@@ -435,7 +435,7 @@ def assign(
     priority (e.g. a group wage-arrears case becomes urgent) and name the officer of the
     department who takes it (承办人, 就近派遣). `case.assigned` carries `rule_id` so the
     deadline clock (routing) starts from the event alone."""
-    changes = {"department_id": department_id, "officer_id": officer_id}
+    changes: dict[str, Any] = {"department_id": department_id, "officer_id": officer_id}
     if priority is not None:
         changes["priority"] = priority
     with transaction.atomic():

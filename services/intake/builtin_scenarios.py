@@ -1,12 +1,14 @@
 """The four scenarios every tenant starts with, and their fields (editable afterwards)."""
 
+from typing import Any
+
 from django.db import transaction
 
 from .models import Scenario, ScenarioField
 
 K = ScenarioField.Kind
 
-BUILTIN_SCENARIOS = [
+BUILTIN_SCENARIOS: list[dict[str, Any]] = [
     {
         "code": "wage_arrears",
         "name": "欠薪求助",

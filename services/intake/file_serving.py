@@ -9,7 +9,8 @@ private, so the signed URL is the only way in and it expires.
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 CACHE_SECONDS = 3600
@@ -22,7 +23,7 @@ def _signs_urls(stored: FieldFile) -> bool:
 
 def private_file_response(
     stored: FieldFile, content_type: str, *, download_name: str | None = None
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The file, streamed or as a redirect to a short-lived signed URL. `download_name` makes
     it a download (attachment) under that name instead of something the browser shows."""
     seconds = settings.PRIVATE_STORAGE_SIGNED_URL_SECONDS
@@ -35,8 +36,9 @@ def private_file_response(
             parameters["ResponseContentDisposition"] = content_disposition_header(
                 True, download_name
             )
-        url = stored.storage.url(stored.name, parameters=parameters, expire=seconds)
-        response: HttpResponse = HttpResponseRedirect(url)
+        # django-storages' S3 url() signs with these; Storage.url() declares only the name.
+        url = stored.storage.url(stored.name, parameters=parameters, expire=seconds)  # type: ignore[call-arg]
+        response: HttpResponseBase = HttpResponseRedirect(url)
         # The signed URL expires: nobody may keep the redirect longer than it.
         response["Cache-Control"] = "private, no-store"
         return response

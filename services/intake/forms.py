@@ -213,7 +213,8 @@ class CaseSubmissionForm(forms.Form):
         return normalise_phone(raw, self.phone_region) if raw else ""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             self.coordinates = clean_pair(cleaned)
         except forms.ValidationError as error:

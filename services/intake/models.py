@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.functional import LazyObject, empty
+from django.utils.functional import LazyObject, Promise, empty
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_scopes import ScopedManager
@@ -35,7 +35,7 @@ private_storage = _PrivateStorage()
 @receiver(setting_changed)
 def _storages_changed(*, setting: str, **kwargs) -> None:
     if setting == "STORAGES":
-        private_storage._wrapped = empty
+        private_storage._wrapped = empty  # type: ignore[assignment]  # LazyObject's "reset"
 
 
 def _private_storage():
@@ -157,7 +157,7 @@ class ScenarioField(models.Model):
 
     def clean(self) -> None:
         """Refuses a declaration the submission form could not honour."""
-        errors: dict[str, str] = {}
+        errors: dict[str, str | Promise] = {}
         if self.name in RESERVED_FIELD_NAMES:
             errors["name"] = _("“%(name)s”是系统保留字段名，请换一个。") % {"name": self.name}
         if self.kind in self.CHOICE_KINDS:
@@ -234,7 +234,8 @@ class EntryPoint(models.Model):
         errors = {}
         if self.scenario_id and self.tenant_id and self.scenario.tenant_id != self.tenant_id:
             errors["scenario"] = _("所选场景不属于本平台。")
-        if self.region_id and self.tenant_id and self.region.tenant_id != self.tenant_id:
+        region = self.region if self.region_id else None
+        if region is not None and self.tenant_id and region.tenant_id != self.tenant_id:
             errors["region"] = _("所选区域不属于本平台。")
         if errors:
             raise ValidationError(errors)
@@ -434,7 +435,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         state,
         source=[CaseState.RESOLVED, CaseState.CLOSED],
         target=CaseState.IN_PROGRESS,
-        conditions=[lambda case: case.department_id is not None],
+        conditions=[lambda case: case.department_id is not None],  # type: ignore[attr-defined]
     )
     def reopen_by_dispatcher(self) -> None:
         """指挥室重办: the command room sends a resolved or closed case back to its department."""

@@ -288,7 +288,7 @@ def store_photos(case: Case, photos: list[CleanPhoto]) -> list[CasePhoto]:
     return stored
 
 
-def discard_files(rows: list[models.Model]) -> None:
+def discard_files(rows: Sequence[models.Model]) -> None:
     """Deletes the stored files of rows (photos, result files) whose transaction rolled back."""
     for row in rows:
         for model_field in row._meta.concrete_fields:

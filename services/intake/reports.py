@@ -246,8 +246,8 @@ def monthly_case_figures(
             entry["rated"] += 1
             entry["rating_sum"] += rating
             entry["satisfied"] += satisfaction.is_satisfied(rating)
-    for kind in figures.values():
-        for entry in kind.values():
+    for table in figures.values():
+        for entry in table.values():
             rating_sum = entry.pop("rating_sum")
             entry["average_rating"] = (
                 round(rating_sum / entry["rated"], 2) if entry["rated"] else None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
 from .file_serving import private_file_response
@@ -118,7 +118,7 @@ def store_result_files(
     return stored
 
 
-def file_response(row: ResultFile, variant: str) -> HttpResponse:
+def file_response(row: ResultFile, variant: str) -> HttpResponseBase:
     """The file (or a photo's thumbnail, variant "thumb") for whoever was found allowed.
     Documents are always downloads, never rendered in the site's origin."""
     if row.kind == ResultFile.Kind.PHOTO:

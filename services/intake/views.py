@@ -2,7 +2,8 @@
 may read the case (never by a public URL; the citizen's own view is the frontend's)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from django_scopes import scopes_disabled
 
@@ -16,7 +17,7 @@ from .result_files import file_response
 
 @require_GET
 @login_required
-def photo(request: HttpRequest, token: str, variant: str) -> HttpResponse:
+def photo(request: HttpRequest, token: str, variant: str) -> HttpResponseBase:
     with scopes_disabled():
         found = (
             CasePhoto.objects.filter(token=token, case__in=readable_cases(request.user))
@@ -34,7 +35,7 @@ def photo(request: HttpRequest, token: str, variant: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def result_file(request: HttpRequest, token: str, variant: str) -> HttpResponse:
+def result_file(request: HttpRequest, token: str, variant: str) -> HttpResponseBase:
     with scopes_disabled():
         found = ResultFile.objects.filter(
             token=token, case__in=readable_cases(request.user)

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -161,17 +162,20 @@ def _new_case(
 def _record_submission(case: Case, officer) -> None:
     """受理's timeline row. No counter to bump: an entry point's submissions are its cases
     (api.entry_point_counts), so submissions to one poster queue on no shared row."""
+    # Stored untranslated, as every system note is: str() would store the active language.
+    note, note_params = SystemNote(gettext_noop("已受理")).stored()
     CaseEvent.objects.create(
         case=case,
         actor=officer,
         actor_label=_actor_label(officer, CITIZEN_LABEL),
         action="submit",
         to_state=case.state,
-        note=SystemNote(gettext_noop("已受理")),
+        note=note,
+        note_params=note_params,
     )
 
 
-def _about(case: Case) -> dict[str, int]:
+def _about(case: Case) -> dict[str, Any]:
     """The fields every case event carries."""
     return {"case_id": case.pk, "tenant_id": case.tenant_id}
 
@@ -185,7 +189,7 @@ def _actor_label(user, default: str) -> str:
 @dataclass(frozen=True)
 class TransitionRule:
     event: type[events.CaseChanged]  # what it announces
-    label: str  # what staff see on the button
+    label: str | Promise  # what staff see on the button (lazy: the reader's language)
 
 
 # The mechanics of each transition; who may take it is the policy's (policy.TRANSITIONS).
@@ -227,7 +231,8 @@ def _allowed(staff, case: Case, name: str) -> bool:
 def available_transitions(user, case: Case) -> list[str]:
     """The transitions this user may take on this case now (for buttons)."""
     staff = _acting_staff(user)  # once per page, not once per button
-    open_now = {t.name for t in case.get_available_state_transitions()}
+    # django-fsm adds get_available_<field>_transitions to the model at class creation.
+    open_now = {t.name for t in case.get_available_state_transitions()}  # type: ignore[attr-defined]
     return [name for name in TRANSITIONS if name in open_now and _allowed(staff, case, name)]
 
 

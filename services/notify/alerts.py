@@ -24,7 +24,7 @@ from .texts import render
 
 logger = logging.getLogger(__name__)
 
-_SMS_KIND = {
+_SMS_KIND: dict[str, Kind] = {
     StaffNotification.Kind.OVERDUE: Kind.STAFF_OVERDUE,
     StaffNotification.Kind.ESCALATED: Kind.STAFF_ESCALATED,
 }

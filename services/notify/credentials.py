@@ -123,4 +123,6 @@ def callback_secret_matches(tenant_id: int, given: str) -> bool:
             .values_list("callback_secret", flat=True)
             .first()
         )
-    return bool(known) and hmac.compare_digest(known.encode(), given.encode())
+    if not known:
+        return False
+    return hmac.compare_digest(known.encode(), given.encode())

@@ -37,10 +37,11 @@ class InboundSms:
 
 def receive_sms(sms: InboundSms) -> str:
     """Handles one inbound SMS once; returns the outcome (also stored with the message)."""
-    if sms.tenant_id is not None:
-        tenant = get_tenant(sms.tenant_id)
-    else:
-        tenant = tenant_by_sms_number(sms.recipient)
+    tenant = (
+        get_tenant(sms.tenant_id)
+        if sms.tenant_id is not None
+        else tenant_by_sms_number(sms.recipient)
+    )
     if tenant is None:
         logger.warning("Inbound SMS %s to a number no tenant uses", sms.provider_id)
         return "unknown_recipient"

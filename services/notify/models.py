@@ -3,6 +3,7 @@ templates, and staff alerts (督办提醒)."""
 
 import secrets
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -217,7 +218,7 @@ def validate_sms_backend(value: str) -> None:
         raise ValidationError(_("未知的短信服务商：%(name)s"), params={"name": value})
 
 
-def sms_backend_choices() -> list[tuple[str, str]]:
+def sms_backend_choices() -> list[tuple[str, Any]]:
     return [("", _("部署默认")), *((name, name) for name in settings.SMS_BACKENDS)]
 
 

@@ -428,7 +428,7 @@ PROVIDER_STATUS = {
     "undelivered": Message.State.UNDELIVERED,
     "failed": Message.State.FAILED,
 }
-_RANK = {
+_RANK: dict[str, int] = {
     Message.State.QUEUED: 0,
     Message.State.SENDING: 0,
     Message.State.REVIEW: 0,

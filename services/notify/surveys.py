@@ -3,6 +3,7 @@ expiry ("no response") when the survey window passes."""
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -62,7 +63,7 @@ def start_survey(case_id: int) -> Survey | None:
         survey.expires_at = opens + window
         survey.remind_at = opens + remind_after if remind_after < window else None
         survey.save(update_fields=["expires_at", "remind_at"])
-        common = {
+        common: dict[str, Any] = {
             "tenant_id": case.tenant_id,
             "to": case.reporter_phone,
             "case_id": case_id,
@@ -199,6 +200,8 @@ def expire_due_surveys(now: datetime) -> int:
 
 def _local_deadline(survey: Survey) -> str:
     prefs = settings_for(survey.tenant_id)
+    if survey.expires_at is None:  # not sent yet: no deadline to name
+        return ""
     local = survey.expires_at.astimezone(ZoneInfo(prefs.time_zone))
     if prefs.language == "en":
         return local.strftime("%d %b %H:%M")

@@ -386,13 +386,12 @@ def _whole(params: QueryDict, name: str, default: int, high: int) -> int:
 
 def _window(params: QueryDict) -> tuple[datetime, datetime]:
     """The spec's date range: at most 90 days, the most recent 90 when neither end is given."""
-    start, end = _moment(params, "start_date"), _moment(params, "end_date")
-    if start is None and end is None:
-        end = timezone.now()
-    if start is None:
+    given_start, given_end = _moment(params, "start_date"), _moment(params, "end_date")
+    if given_start is None:
+        end = given_end or timezone.now()
         start = end - WINDOW
-    if end is None:
-        end = start + WINDOW
+    else:
+        start, end = given_start, given_end or given_start + WINDOW
     if end < start:
         raise Open311Error(400, _("end_date 不能早于 start_date。"))
     if end - start > WINDOW:

@@ -1,6 +1,6 @@
 """Public interface of routing: what other services, the pages and the demo loader may call."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -74,11 +74,11 @@ def create_rule(
     scenario_codes: list[str],
     order: int = 100,
     region=None,
-    channels: list[str] = (),
+    channels: Sequence[str] = (),
     priority: int | None = None,
-    keywords: list[str] = (),
-    field_conditions: list[dict[str, Any]] = (),
-    co_departments: list = (),
+    keywords: Sequence[str] = (),
+    field_conditions: Sequence[dict[str, Any]] = (),
+    co_departments: Sequence = (),
     set_priority: int | None = None,
     deadline_policy: DeadlinePolicy | None = None,
     nearest_officer_km: float | None = None,

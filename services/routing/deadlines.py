@@ -2,6 +2,7 @@
 events, coloured on demand (三色预警), extended on approval (延期) and escalated when overdue."""
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -88,7 +89,7 @@ def start_deadline(
     return CaseDeadline.objects.create(
         tenant_id=case.tenant_id,
         case_id=case.id,
-        department_id=case.department_id,
+        department_id=case.department_id,  # type: ignore[misc]  # assigned: it has one
         region_id=case.region_id,
         township_id=township_of(case.region_path),
         scenario_code=case.scenario_code,
@@ -153,7 +154,7 @@ def record_reopened(case_id: int, at: datetime) -> None:
     current = current_deadline(case_id)
     if current is None or current.resolved_at is None:
         return
-    dues = {"resolve_due": None, "resolve_warn_at": None}
+    dues: Mapping[str, datetime | None] = {"resolve_due": None, "resolve_warn_at": None}
     if current.policy is not None:
         dues = _dues(load_calendar(current.tenant_id), current.policy, at, sign=False)
     CaseDeadline.objects.filter(pk=current.pk).update(resolved_at=None, escalated_at=None, **dues)

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 def _note(row: CaseDeadline, now: datetime) -> intake.SystemNote:
     local = timezone.localtime
-    if row.signed_at is None and row.sign_due < now:
+    if row.signed_at is None and row.sign_due is not None and row.sign_due < now:
         return intake.SystemNote(
             gettext_noop("超过签收期限（%(due)s）仍未签收，已督办。"),
             {"due": f"{local(row.sign_due):%Y-%m-%d %H:%M}"},

@@ -113,8 +113,8 @@ def decide_extension(
             if extension.decision_note
             else gettext_noop("延期申请未获批准。")
         )
-    note = intake.SystemNote(message, values, translated=("phase",) if approve else ())
-    intake.add_timeline_note(extension.case_id, "extension_decided", note, by=user)
+    decided = intake.SystemNote(message, values, translated=("phase",) if approve else ())
+    intake.add_timeline_note(extension.case_id, "extension_decided", decided, by=user)
     return extension
 
 

@@ -6,6 +6,7 @@ tells), so routing a case costs a walk over in-memory values however many rules 
 """
 
 import logging
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,16 +19,25 @@ logger = logging.getLogger(__name__)
 
 
 class Routable(Protocol):
-    """What rules look at: intake's CaseSnapshot, or a sample typed into the "try it" page."""
+    """What rules look at: intake's CaseSnapshot, or a sample typed into the "try it" page
+    (read-only properties, so frozen dataclasses satisfy it)."""
 
-    scenario_code: str
-    region_path: str
-    channel: str
-    priority: int
-    description: str
-    extra: dict[str, Any]
-    latitude: float | None  # where it happened, for nearest-officer dispatch (就近派遣)
-    longitude: float | None
+    @property
+    def scenario_code(self) -> str: ...
+    @property
+    def region_path(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def extra(self) -> dict[str, Any]: ...
+    @property
+    def latitude(self) -> float | None: ...  # where it happened, for 就近派遣
+    @property
+    def longitude(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -123,8 +133,8 @@ def compile_rule(rule: RoutingRule) -> CompiledRule:
         order=rule.order,
         active=rule.active,
         scenarios=frozenset(rule.scenario_codes or ()),
-        region_path=rule.region.path if rule.region_id else "",
-        region_name=rule.region.name if rule.region_id else "",
+        region_path=rule.region.path if rule.region is not None else "",
+        region_name=rule.region.name if rule.region is not None else "",
         channels=frozenset(rule.channels or ()),
         priority=rule.priority,
         keywords=tuple(k for k in (rule.keywords or ()) if k),
@@ -151,7 +161,7 @@ def load_rules(tenant_id: int, *, include_inactive: bool = False) -> list[Compil
 
 
 def first_match(
-    rules: list[CompiledRule], case: Routable, skip: set[int] = frozenset()
+    rules: list[CompiledRule], case: Routable, skip: AbstractSet[int] = frozenset()
 ) -> CompiledRule | None:
     """分拨规则按顺序匹配: the first rule not skipped whose conditions all hold."""
     return next((r for r in rules if r.pk not in skip and r.holds(case)), None)
@@ -165,7 +175,7 @@ class Verdict:
 
 
 def explain(
-    rules: list[CompiledRule], case: Routable, skip: set[int] = frozenset()
+    rules: list[CompiledRule], case: Routable, skip: AbstractSet[int] = frozenset()
 ) -> list[Verdict]:
     """Every rule up to the first match, each with why it did or did not apply (试运行)."""
     verdicts = []

@@ -172,7 +172,7 @@ def township_figures(tenant_id: int, year: int, month: int) -> dict[int | None, 
     )
     for township, resolve_due, resolved_at, returned_at in due:
         # A case returned before its due was not this assignment's to finish.
-        if returned_at is not None and returned_at <= resolve_due:
+        if returned_at is not None and resolve_due is not None and returned_at <= resolve_due:
             continue
         entry = figures.setdefault(
             township, {**empty, "median_sign_for_hours": None, "median_handling_hours": None}

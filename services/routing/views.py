@@ -88,4 +88,7 @@ class MonthlyStatsView(APIView):
             if "tenant" not in query.validated_data:
                 raise PermissionDenied(_("平台运维账号请用 tenant 参数指定平台。"))
             return query.validated_data["tenant"]
-        return staff_info(request.user).tenant_id  # never a posted tenant
+        staff = staff_info(request.user)
+        if staff is None:  # the permission class lets only staff this far
+            raise PermissionDenied()
+        return staff.tenant_id  # never a posted tenant

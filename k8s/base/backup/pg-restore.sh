@@ -7,7 +7,7 @@
 # 4. the app's own checks on it: `manage.py check` and `manage.py migrate --check` (no pending
 #    migration for this code). MANAGE is how to run manage.py (default: python manage.py, from
 #    the repository or the app image); SKIP_APP_CHECKS=1 where only PostgreSQL's tools are.
-# Runbook: README.md, "Operating it" › "Backups". tests/test_ops_backup.py runs it in CI.
+# Runbook: README.md, "Operating it" › "Backups". tests/ops/test_ops_backup.py runs it in CI.
 set -eu
 dump=${1:?usage: pg-restore.sh DUMP TARGET_DATABASE_URL}
 target=${2:?usage: pg-restore.sh DUMP TARGET_DATABASE_URL}

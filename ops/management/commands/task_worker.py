@@ -35,5 +35,5 @@ class Command(db_worker.Command):
 
     def handle(self, *args, **options) -> None:
         # db_worker builds its worker by module attribute; this process runs ours instead.
-        worker.Worker = HeartbeatWorker
+        worker.Worker = HeartbeatWorker  # type: ignore[misc]
         super().handle(*args, **options)

@@ -50,7 +50,8 @@ class ScenarioFieldForm(forms.ModelForm):
         self.fields["choices_text"].initial = "\n".join(self.instance.choices or [])
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         lines = (cleaned.get("choices_text") or "").splitlines()
         self.instance.choices = [line.strip() for line in lines if line.strip()]
         return cleaned
@@ -59,7 +60,7 @@ class ScenarioFieldForm(forms.ModelForm):
         # The model reports option errors on `choices`, which this form shows as choices_text.
         if hasattr(errors, "error_dict") and "choices" in errors.error_dict:
             errors.error_dict["choices_text"] = errors.error_dict.pop("choices")
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]  # BaseModelForm's, not in stubs
 
 
 class ScenarioFieldInline(admin.TabularInline):
@@ -142,11 +143,11 @@ class EntryPointAdmin(TenantOwnedAdmin):
 
     @admin.display(description=_("扫码次数"), ordering="scans_counted")
     def scan_count(self, obj: EntryPoint) -> int:
-        return obj.scans_counted
+        return obj.scans_counted  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description=_("提交次数"), ordering="submissions_counted")
     def submission_count(self, obj: EntryPoint) -> int:
-        return obj.submissions_counted
+        return obj.submissions_counted  # type: ignore[attr-defined]  # ditto
 
     @admin.display(description=_("二维码"))
     def qr_links(self, obj: EntryPoint) -> str:

@@ -1,6 +1,8 @@
 """Output shapes of intake's HTTP API. Input is validated by the submission form (forms.py),
 the same as on the other channels; the request serializers here only document it."""
 
+from typing import Any
+
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -39,7 +41,8 @@ class EntryPointSerializer(serializers.Serializer):
     intro = serializers.CharField()
     place_label = serializers.CharField()
     max_photos = serializers.IntegerField()
-    fields = FieldDeclarationSerializer(many=True)
+    # A declared field: the metaclass takes it out of the class, so Serializer.fields stays.
+    fields = FieldDeclarationSerializer(many=True)  # type: ignore[assignment]
 
 
 class SubmissionSerializer(serializers.Serializer):
@@ -109,11 +112,15 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class CaseListSerializer(serializers.ModelSerializer):
-    scenario = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    scenario: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     # Null until routed (department) or when nobody said where (region).
-    region = serializers.StringRelatedField(allow_null=True)
-    department = serializers.StringRelatedField(allow_null=True)
+    region: "serializers.StringRelatedField[Any]" = serializers.StringRelatedField(allow_null=True)
+    department: "serializers.StringRelatedField[Any]" = serializers.StringRelatedField(
+        allow_null=True
+    )
     version = serializers.SerializerMethodField(
         help_text="send it back with a transition: a case changed since answers 409"
     )
@@ -123,7 +130,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = (
+        fields: tuple[str, ...] = (
             "tracking_number",
             "version",
             "scenario",
@@ -142,7 +149,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 class CaseDetailSerializer(CaseListSerializer):
     timeline = TimelineSerializer(many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
-    possible_duplicate_of = serializers.SlugRelatedField(
+    possible_duplicate_of: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
         slug_field="tracking_number", read_only=True, allow_null=True
     )
     location_exact = serializers.SerializerMethodField(
@@ -176,7 +183,9 @@ class CaseDetailSerializer(CaseListSerializer):
         those who call back, nothing of a confidential report's reporter to the others."""
         data = super().to_representation(case)
         reader = self.context.get("reader")
-        where, exact = access.shown_location(reader, case, operator=self.context.get("operator"))
+        where, exact = access.shown_location(
+            reader, case, operator=bool(self.context.get("operator"))
+        )
         data.update(
             latitude=where.latitude if where else None,
             longitude=where.longitude if where else None,

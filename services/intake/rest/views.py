@@ -215,7 +215,7 @@ class CaseListView(generics.ListAPIView):
 
     def get_permissions(self):
         # An API key needs the scope of what it does: reading, or submitting for a citizen.
-        return [HasScope(CASES_SUBMIT if self.request.method == "POST" else CASES_READ)]
+        return [HasScope(CASES_SUBMIT if self.request.method == "POST" else CASES_READ)()]
 
     def get_queryset(self):
         cases = access.readable_cases(self.request.user)
@@ -417,7 +417,7 @@ def _action_schema(operation_id: str, request, summary: str):
 
 def _action_view(
     name: str, transition: str, body: type, note_field: str, operation_id: str, summary: str
-) -> type:
+) -> type[CaseActionView]:
     """One transition's view: the shared CaseActionView with its input and its schema."""
     view = type(
         name,

@@ -2,6 +2,7 @@
 full number (policy: SEE_FULL_PHONE); every other reader gets 138****5678."""
 
 from services.directory import api as directory
+from services.directory.admin_site import ModelAdminMixin
 
 
 def sees_full_phone(request) -> bool:
@@ -13,7 +14,7 @@ def sees_full_phone(request) -> bool:
     return directory.policy.can(staff, directory.Capability.SEE_FULL_PHONE)
 
 
-class MaskedNumbers:
+class MaskedNumbers(ModelAdminMixin):
     """On the detail page, each field of `masked_fields` (field → masked display) is swapped
     for its masked display when the reader may not see the number whole. Adding a row (an
     opt-out taken on the phone) still types the number in full."""
@@ -29,7 +30,7 @@ class MaskedNumbers:
         return self._swap(request, obj, super().get_fields(request, obj))
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = self._swap(request, obj, super().get_readonly_fields(request, obj))
+        readonly = self._swap(request, obj, list(super().get_readonly_fields(request, obj)))
         if obj is not None and not sees_full_phone(request):
             readonly += [m for m in self.masked_fields.values() if m not in readonly]
         return readonly

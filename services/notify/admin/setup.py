@@ -117,7 +117,7 @@ class SmsTemplateAdmin(admin.ModelAdmin):
     @admin.display(description=_("预览（示例数据）"))
     def rendered(self, obj: SmsTemplate) -> str:
         if not obj.pk:
-            return _("保存后显示预览。")
+            return str(_("保存后显示预览。"))
         text = preview(obj.kind, obj.text)
         return format_html(
             '<div style="white-space:pre-wrap;max-width:40em">{}</div><p>{}</p>',
@@ -130,7 +130,7 @@ class SmsTemplateAdmin(admin.ModelAdmin):
         initial = super().get_changeform_initial_data(request)
         kind, language = initial.get("kind"), initial.get("language", "zh-hans")
         if kind:
-            initial.setdefault("text", default_text(kind, language))
+            initial.setdefault("text", default_text(str(kind), str(language)))
         return initial
 
     def changelist_view(self, request, extra_context=None):
@@ -150,7 +150,8 @@ class OptOutForm(forms.ModelForm):
         fields = ("tenant", "phone", "source")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         tenant, phone = data.get("tenant"), data.get("phone")
         if tenant is not None and phone:
             try:

@@ -1,6 +1,6 @@
 """Who the requesting user is, for routing's admin pages (thin: the rules live in services)."""
 
-from services.directory.admin_site import request_staff
+from services.directory.admin_site import ModelAdminMixin, request_staff
 
 __all__ = ["StaffTenantForm", "can", "request_staff", "tenant_id"]
 from services.directory.api import Capability, policy
@@ -17,11 +17,12 @@ def can(request, capability: Capability) -> bool:
     return policy.can(request_staff(request), capability)
 
 
-class StaffTenantForm:
+class StaffTenantForm(ModelAdminMixin):
     """Hands each admin form the staff member's tenant (None for the platform operator), which
     its checks need. Saving needs nothing: the tenant-scoped admin site stamps the tenant."""
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.staff_tenant_id = None if request.user.is_superuser else tenant_id(request)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # Read by the form's checks (a class attribute: the admin instantiates the form).
+        form.staff_tenant_id = None if request.user.is_superuser else tenant_id(request)  # type: ignore[attr-defined]
         return form

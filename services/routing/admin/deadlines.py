@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
+from services.directory.admin_site import ModelAdminMixin
 from services.directory.api import Capability
 
 from .. import deadlines, extensions, holidays, validation
@@ -51,7 +52,8 @@ class TenantCheckedForm(forms.ModelForm):
 
 class DeadlinePolicyForm(TenantCheckedForm):
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         tenant_id = self.tenant_id()
         if tenant_id is not None:
             others = self.others(DeadlinePolicy, tenant_id)
@@ -65,7 +67,8 @@ class DeadlinePolicyForm(TenantCheckedForm):
 
 class CalendarDayForm(TenantCheckedForm):
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         tenant_id = self.tenant_id()
         if tenant_id is not None and data.get("date"):
             others = self.others(CalendarDay, tenant_id)
@@ -107,7 +110,8 @@ class WorkCalendarForm(TenantCheckedForm):
     weekend_days = WeekdaysField(label=_("周休日"), help_text=_("勾选不上班的日子"))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.check(
             lambda: validation.check_working_hours(
                 data.get("day_start"), data.get("day_end"), data.get("weekend_days")
@@ -134,7 +138,7 @@ class DeadlinePolicyAdmin(OwnTenantAdmin):
     )
 
 
-class NextYearWarning:
+class NextYearWarning(ModelAdminMixin):
     """Warns on the calendar pages when next year's 法定节假日 are missing (from November)."""
 
     def changelist_view(self, request, extra_context=None):

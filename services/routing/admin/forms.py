@@ -78,7 +78,8 @@ class RoutingRuleForm(forms.ModelForm):
         return tenant.pk if tenant is not None else self.instance.tenant_id
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         tenant_id = self._tenant_id()
         if tenant_id is None:
             raise ValidationError(_("请选择平台。"))

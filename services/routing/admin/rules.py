@@ -134,10 +134,11 @@ class TryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tenant_id = tenant_id
         choices = region_choices(tenant_id) if tenant_id is not None else []
-        self.fields["region"].choices = [("", _("不指定")), *choices]
+        self.fields["region"].choices = [("", _("不指定")), *choices]  # type: ignore[attr-defined]  # a ChoiceField
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("case_id") is None:
             if self.tenant_id is None:
                 raise forms.ValidationError(_("平台运维账号请填写已有案件 ID 试运行。"))
@@ -156,7 +157,7 @@ class TryForm(forms.Form):
         if data.get("case_id") is not None:
             return trial.try_existing_case(self.tenant_id, data["case_id"])
         return trial.try_sample(
-            self.tenant_id,
+            self.tenant_id,  # type: ignore[arg-type]  # clean() refused a sample without one
             scenario_code=data["scenario_code"].strip(),
             region_id=data.get("region"),
             channel=data["channel"],

@@ -24,7 +24,7 @@ class Command(db_worker.Command):
             help="ready tasks claimed at once (default: TASK_CLAIM_BATCH, %(default)s)",
         )
 
-    def handle(
+    def handle(  # type: ignore[override]  # Django calls handle with options by keyword
         self,
         *,
         verbosity: int,

@@ -8,8 +8,8 @@ its callback, and a command that forges one would be a way around that check.
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.core.validators import ValidationError
 from django_scopes import scopes_disabled
 
 from services.directory.api import tenant_by_slug
