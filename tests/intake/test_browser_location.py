@@ -2,8 +2,6 @@
 "使用我的位置" and staff see it on the case page; a field officer's duty page reports where
 they are, and a nearest-officer rule then gives them the case."""
 
-import re
-
 import pytest
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
@@ -11,7 +9,7 @@ from playwright.sync_api import expect
 from services.directory.models import DutyPosition
 from services.routing import api as routing
 from tests.builders import build_county
-from tests.helpers import PASSWORD, case, run_worker
+from tests.helpers import case, log_in, run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,14 +19,6 @@ HERE = {"latitude": 28.371234, "longitude": 121.387654, "accuracy": 8}
 @pytest.fixture
 def county(db):
     return build_county("county-a", "甲县", "+8610690000001")
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/admin/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
 
 
 def with_position(page, live_server, where=HERE) -> None:
