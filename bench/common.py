@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -228,6 +228,19 @@ def procfile_workers(env: dict[str, str]) -> Iterator[dict[str, subprocess.Popen
     finally:
         for process in started.values():
             _stop(process)
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and all its descendants (a multi-process server's workers) as they are now;
+    a thread or child that ends while it is read is left out, not an error."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with suppress(OSError):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return pids
 
 
 def peak_rss_mib(process: subprocess.Popen) -> float:

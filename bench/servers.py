@@ -69,17 +69,6 @@ PROCFILE_SERVER = SERVERS[3]
 # --- processes and memory -------------------------------------------------------------------
 
 
-def _tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            with suppress(OSError):
-                todo += [int(c) for c in (task / "children").read_text().split()]
-    return pids
-
-
 def _rss_mib(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -103,7 +92,7 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            pids = _tree(self.pid)
+            pids = common.process_tree(self.pid)
             self.peak = max(self.peak, _rss_mib(pids))
             self.processes = max(self.processes, len(pids))
 

@@ -12,6 +12,7 @@ import pytest
 import requests
 from PIL import Image
 
+from bench.common import process_tree
 from tests.builders import entry_token, wage_arrears_form
 from tests.ops_processes import (
     env_for_test_database,
@@ -34,22 +35,14 @@ def _png(mode: str, size: tuple[int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def _tree(pid: int) -> list[int]:
-    """The process and all its descendants (a multi-process server's workers)."""
-    found, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").iterdir():
-            queue.extend(int(c) for c in (task / "children").read_text().split())
-    return found
-
-
 def _peak_rss(pid: int) -> int:
     """The largest resident size any process of the server has reached (VmHWM), in bytes."""
     peaks = []
-    for member in _tree(pid):
-        status = Path(f"/proc/{member}/status").read_text()
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:  # a worker that ended between the listing and the read
+            continue
         kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
         peaks.append(int(kb) * 1024)
     return max(peaks)
