@@ -44,7 +44,7 @@ def entry_form(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "frontend/inactive.html", {"ep": ep}, status=410)
     if request.method == "GET":
         intake.register_scan(token)
-        return _form_page(request, ep, intake.submission_form(ep.scenario))
+        return _form_page(request, ep, intake.entry_point_form(token))
     if intake.caught_by_honeypot(request.POST):
         # A bot: nothing stored, and an answer like a success so it has nothing to adapt to.
         # Status 200 rather than the receipt's redirect, which would need a case to point at.

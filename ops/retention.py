@@ -46,7 +46,7 @@ def anonymise_closed_cases(
         days = tenant.retention_days
         if days is None:  # tenants_with_retention names only tenants with one
             continue
-        for case_id, number in intake.cases_due_for_anonymisation(tenant.pk, days, now):
+        for case_id, number in intake.cases_due_for_anonymisation(tenant.id, days, now):
             report.cases.append(number)
             if dry_run:
                 continue

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
-from services.directory import api as directory
+from services.directory.models import Tenant
 from services.notify.backends import memory_outbox
 from services.routing.models import DeadlinePolicy
 from tests import builders
@@ -93,7 +93,7 @@ def demo(db):
     """The demo tenant, loaded by the same command `make run` uses."""
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     with scopes_disabled():
-        return directory.tenant_by_slug("wenling-demo")
+        return Tenant.objects.get(slug="wenling-demo")
 
 
 @pytest.fixture

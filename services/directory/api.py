@@ -1,4 +1,9 @@
-"""Public interface of the directory: who belongs to which tenant, region and department."""
+"""Public interface of the directory: who belongs to which tenant, region and department.
+
+Reads hand out frozen snapshots (TenantInfo, RegionInfo, DepartmentInfo) or ids, never the
+directory's model instances: another service that held a Tenant could save it, follow its
+relations into tables it does not own, or query through it.
+"""
 
 from dataclasses import dataclass
 
@@ -35,14 +40,17 @@ __all__ = [
     "BoundaryInvalid",
     "Capability",
     "CaseFacts",
+    "DepartmentInfo",
     "DutyStatus",
     "LoadedBoundaries",
     "NearestSearch",
     "OfficerAtDistance",
+    "RegionInfo",
     "RegionLevel",
     "Role",
     "StaffContact",
     "StaffInfo",
+    "TenantInfo",
     "TownshipShape",
     "create_department",
     "create_region",
@@ -76,6 +84,59 @@ __all__ = [
     "township_populations",
     "townships",
 ]
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """A tenant (平台) as other services read it."""
+
+    id: int
+    name: str
+    slug: str
+    hotline: str
+    phone_region: str
+    sms_number: str
+    sms_to_foreign_numbers: bool
+    retention_days: int | None
+    desk_idle_minutes: int
+    map_tile_url: str
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    """A node of the region tree (镇街 / 村社 / 网格); `path` is its materialised id path."""
+
+    id: int
+    tenant_id: int
+    name: str
+    code: str
+    level: str
+    path: str
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    """A department (部门) that handles cases."""
+
+    id: int
+    tenant_id: int
+    name: str
+    code: str
+
+
+def _tenant_info(tenant: Tenant) -> TenantInfo:
+    return TenantInfo(
+        id=tenant.pk,
+        name=tenant.name,
+        slug=tenant.slug,
+        hotline=tenant.hotline,
+        phone_region=tenant.phone_region,
+        sms_number=tenant.sms_number,
+        sms_to_foreign_numbers=tenant.sms_to_foreign_numbers,
+        retention_days=tenant.retention_days,
+        desk_idle_minutes=tenant.desk_idle_minutes,
+        map_tile_url=tenant.map_tile_url,
+    )
 
 
 @dataclass(frozen=True)
@@ -122,8 +183,12 @@ def staff_users(tenant_id: int):
         )
 
 
-def get_tenant(tenant_id: int) -> Tenant:
-    return Tenant.objects.get(pk=tenant_id)
+def get_tenant(tenant_id: int) -> TenantInfo:
+    """The tenant by id (LookupError for none)."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        raise LookupError(f"no tenant {tenant_id}")
+    return _tenant_info(tenant)
 
 
 def desk_idle_seconds(tenant_id: int) -> int:
@@ -152,21 +217,25 @@ def tenant_ids() -> list[int]:
     return list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
 
 
-def tenant_by_sms_number(number: str) -> Tenant | None:
-    return Tenant.objects.filter(sms_number=number).first()
+def tenant_by_sms_number(number: str) -> TenantInfo | None:
+    """The tenant that sends from this number (where citizens' replies arrive), if any."""
+    tenant = Tenant.objects.filter(sms_number=number).first()
+    return _tenant_info(tenant) if tenant else None
 
 
-def tenant_by_slug(slug: str) -> Tenant | None:
-    return Tenant.objects.filter(slug=slug).first()
+def tenant_by_slug(slug: str) -> TenantInfo | None:
+    """The tenant by its code (平台代码), if any."""
+    tenant = Tenant.objects.filter(slug=slug).first()
+    return _tenant_info(tenant) if tenant else None
 
 
-def tenants_with_retention(slug: str | None = None) -> list[Tenant]:
+def tenants_with_retention(slug: str | None = None) -> list[TenantInfo]:
     """Tenants with a retention period (retention_days set), or just the one named by `slug`
     (LookupError when there is none by that name)."""
     tenants = Tenant.objects.all() if slug is None else Tenant.objects.filter(slug=slug)
     if slug is not None and not tenants.exists():
         raise LookupError(slug)
-    return list(tenants.filter(retention_days__isnull=False).order_by("pk"))
+    return [_tenant_info(t) for t in tenants.filter(retention_days__isnull=False).order_by("pk")]
 
 
 def create_tenant(name: str, slug: str, **fields) -> Tenant:
@@ -179,9 +248,13 @@ def create_department(
     return Department.objects.create(tenant=tenant, name=name, code=code, region=region)
 
 
-def get_department(tenant_id: int, department_id: int) -> Department:
+def get_department(tenant_id: int, department_id: int) -> DepartmentInfo:
+    """The tenant's department by id (LookupError for none, or another tenant's)."""
     with scopes_disabled():
-        return Department.objects.get(tenant_id=tenant_id, pk=department_id)
+        found = Department.objects.filter(tenant_id=tenant_id, pk=department_id).first()
+    if found is None:
+        raise LookupError(f"no department {department_id} in tenant {tenant_id}")
+    return DepartmentInfo(id=found.pk, tenant_id=tenant_id, name=found.name, code=found.code)
 
 
 def region_choices(tenant_id: int) -> list[tuple[int, str]]:
@@ -201,9 +274,20 @@ def staff_region_id(user) -> int | None:
         return Staff.objects.filter(user_id=user.pk).values_list("region_id", flat=True).first()
 
 
-def get_region(tenant_id: int, region_id: int) -> Region:
+def get_region(tenant_id: int, region_id: int) -> RegionInfo:
+    """The tenant's region by id (LookupError for none, or another tenant's)."""
     with scopes_disabled():
-        return Region.objects.get(tenant_id=tenant_id, pk=region_id)
+        found = Region.objects.filter(tenant_id=tenant_id, pk=region_id).first()
+    if found is None:
+        raise LookupError(f"no region {region_id} in tenant {tenant_id}")
+    return RegionInfo(
+        id=found.pk,
+        tenant_id=tenant_id,
+        name=found.name,
+        code=found.code,
+        level=found.level,
+        path=found.path,
+    )
 
 
 def townships(tenant_id: int) -> dict[int, str]:

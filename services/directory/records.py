@@ -28,7 +28,7 @@ def create_staff(
     password: str,
     role: str,
     *,
-    departments: Sequence[Department] = (),
+    departments: Sequence[Department | int] = (),
     is_department_head: bool = False,
     full_name: str = "",
     region: Region | None = None,

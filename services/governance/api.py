@@ -198,7 +198,7 @@ def enter_value(
         township = directory.get_region(tenant_id, township_id)
         EnteredValue.objects.update_or_create(
             indicator=indicator,
-            township=township,
+            township_id=township.id,
             year=year,
             month=month,
             defaults={

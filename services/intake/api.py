@@ -99,6 +99,7 @@ __all__ = [
     "daily_counts_by_scenario",
     "entry_point",
     "entry_point_counts",
+    "entry_point_form",
     "entry_point_qr_png",
     "entry_point_qr_svg",
     "entry_point_tokens",
@@ -125,7 +126,6 @@ __all__ = [
     "staff_case",
     "staff_scenarios",
     "staff_submission_form",
-    "submission_form",
     "submit_for_partner",
     "submit_for_staff",
     "submit_via_entry_point",
@@ -295,7 +295,9 @@ class EntryPointView:
     tenant_id: int
     tenant_name: str
     tenant_hotline: str
-    scenario: Scenario
+    scenario_name: str
+    scenario_intro: str
+    promise_days: int  # 一般 N 个工作日内答复, as the scenario promises
     place_label: str
     scenario_code: str = ""
     region_path: str = ""
@@ -312,11 +314,22 @@ def entry_point(token: str) -> EntryPointView | None:
         tenant_id=ep.tenant_id,
         tenant_name=ep.tenant.name,
         tenant_hotline=ep.tenant.hotline,
-        scenario=ep.scenario,
+        scenario_name=ep.scenario.name,
+        scenario_intro=ep.scenario.intro,
+        promise_days=ep.scenario.promise_days,
         place_label=ep.place_label,
         scenario_code=ep.scenario.code,
         phone_region=ep.tenant.phone_region,
     )
+
+
+def entry_point_form(token: str):
+    """The empty form of the entry point's scenario, as the phone page shows it (LookupError:
+    unknown code)."""
+    ep = catalog.entry_point(token)
+    if ep is None:
+        raise LookupError(token)
+    return submission_form(ep.scenario)
 
 
 def register_scan(token: str) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from django.db import IntegrityError, transaction
 from django_scopes import scopes_disabled
 
-from services.directory.api import get_tenant, tenant_by_sms_number
+from services.directory.api import TenantInfo, get_tenant, tenant_by_sms_number
 from services.identifiers.phones import normalised_or_empty
 from services.privacy import mask_phone, phone_hash
 
@@ -52,7 +52,7 @@ def receive_sms(sms: InboundSms) -> str:
         try:
             with transaction.atomic():
                 inbound = InboundMessage.objects.create(
-                    tenant=tenant,
+                    tenant_id=tenant.id,
                     provider_id=sms.provider_id,
                     sender=sms.sender,
                     body=sms.body,
@@ -69,18 +69,18 @@ def receive_sms(sms: InboundSms) -> str:
         "Inbound SMS %s from %s (tenant %s, survey %s): %s",
         sms.provider_id,
         mask_phone(sms.sender),
-        tenant.pk,
+        tenant.id,
         survey.pk if survey else None,
         outcome,
     )
     return outcome
 
 
-def _handle(tenant, sms: InboundSms) -> tuple[str, Survey | None]:
+def _handle(tenant: TenantInfo, sms: InboundSms) -> tuple[str, Survey | None]:
     if is_opt_out(sms.body):
-        if opt_out(tenant.pk, sms.sender, source=sms.provider_id):
+        if opt_out(tenant.id, sms.sender, source=sms.provider_id):
             send_sms(
-                tenant_id=tenant.pk,
+                tenant_id=tenant.id,
                 kind=Kind.OPTED_OUT,
                 to=sms.sender,
                 key=f"opted_out:{sms.provider_id}",
@@ -88,11 +88,11 @@ def _handle(tenant, sms: InboundSms) -> tuple[str, Survey | None]:
             )
         return "opted_out", None
     if is_opt_in(sms.body):
-        opt_in(tenant.pk, sms.sender)
+        opt_in(tenant.id, sms.sender)
         return "opted_in", None
     open_surveys = list(
         Survey.objects.filter(
-            tenant=tenant, phone_hash=phone_hash(sms.sender), state=Survey.State.OPEN
+            tenant_id=tenant.id, phone_hash=phone_hash(sms.sender), state=Survey.State.OPEN
         ).order_by("-created_at", "-pk")
     )
     if not open_surveys:
@@ -103,7 +103,7 @@ def _handle(tenant, sms: InboundSms) -> tuple[str, Survey | None]:
     if reply is None:
         # One help SMS per survey, whatever else arrives: an auto-responder cannot loop us.
         send_sms(
-            tenant_id=tenant.pk,
+            tenant_id=tenant.id,
             kind=Kind.HELP,
             to=sms.sender,
             key=f"help:{survey.pk}",

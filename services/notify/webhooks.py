@@ -29,7 +29,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 def _tenant_of_number(number: str) -> int | None:
     tenant = tenant_by_sms_number(number)
-    return tenant.pk if tenant else None
+    return tenant.id if tenant else None
 
 
 def twilio_signed(tenant_of):

@@ -92,7 +92,7 @@ def discovery(endpoint_url: str) -> dict[str, Any]:
     }
 
 
-def jurisdiction(params: QueryDict) -> Any:
+def jurisdiction(params: QueryDict) -> directory.TenantInfo:
     """The tenant `jurisdiction_id` names (its slug). The spec requires it only where an
     endpoint serves several jurisdictions: a platform running one county may leave it out."""
     slug = (params.get("jurisdiction_id") or "").strip()
@@ -125,12 +125,12 @@ def service_list(tenant) -> list[dict[str, Any]]:
             "keywords": "",
             "group": "",
         }
-        for s in intake.published_scenarios(tenant.pk)
+        for s in intake.published_scenarios(tenant.id)
     ]
 
 
 def _scenario(tenant, code: str) -> intake.ScenarioView:
-    for scenario in intake.published_scenarios(tenant.pk):
+    for scenario in intake.published_scenarios(tenant.id):
         if scenario.code == code:
             return scenario
     raise _no_such_service(tenant, code)
@@ -235,7 +235,7 @@ def caller(request: HttpRequest, tenant, scope: str, action: str) -> Caller:
     key = apikeys.authenticate(raw)
     if key is None:
         raise Open311Error(401, _("api_key 无效或已吊销。"))
-    if key.tenant_id != tenant.pk:
+    if key.tenant_id != tenant.id:
         raise Open311Error(403, _("该 api_key 不属于平台“%(slug)s”。") % {"slug": tenant.slug})
     if not key.allows(scope):
         raise Open311Error(
@@ -333,7 +333,7 @@ def submit(request: HttpRequest) -> list[dict[str, Any]]:
     scenario = _scenario(tenant, code)
     data = _submission(params, scenario)
     try:
-        case = intake.submit_for_partner(tenant.pk, code, data, officer=partner.user)
+        case = intake.submit_for_partner(tenant.id, code, data, officer=partner.user)
     except LookupError as missing:
         raise _no_such_service(tenant, code) from missing
     except PermissionDenied as refused:
@@ -417,7 +417,7 @@ def case_filter(params: QueryDict, tenant) -> intake.CaseFilter:
             )
         return intake.CaseFilter(tracking_numbers=tuple(normalised))
     codes = _listed(params, "service_code")
-    known = {s.code for s in intake.published_scenarios(tenant.pk, active_only=False)}
+    known = {s.code for s in intake.published_scenarios(tenant.id, active_only=False)}
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise Open311Error(

@@ -71,7 +71,7 @@ def try_sample(
     if region_id is not None:
         try:
             region_path = get_region(tenant_id, region_id).path
-        except ObjectDoesNotExist:
+        except LookupError:
             raise PermissionDenied(_("只能选择本平台的区域。")) from None
     sample = SampleCase(
         scenario_code, region_path, channel, priority, description, extra, latitude, longitude

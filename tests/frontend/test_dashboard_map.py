@@ -397,11 +397,11 @@ def test_the_demo_ships_synthetic_boundaries_and_located_cases_inside_them(db):
 
     call_command("load_demo", "--sample-cases", stdout=open("/dev/null", "w"))  # noqa: SIM115
     tenant = directory.tenant_by_slug("wenling-demo")
-    shapes = directory.township_boundaries(tenant.pk)
+    shapes = directory.township_boundaries(tenant.id)
     assert {s.name for s in shapes} == {"城东街道", "新河镇", "箬横镇", "石塘镇"}
     from services.intake import api as intake
 
-    points = intake.case_points(tenant.pk)
+    points = intake.case_points(tenant.id)
     assert len(points) == sum(CASES_PER_TOWNSHIP.values())
     rings = [s.polygons[0][0] for s in shapes]
     for point in points:

@@ -15,6 +15,7 @@ import time_machine
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
+from services.directory.models import Tenant
 from services.governance import api as governance
 from services.governance import index, results, texts
 from services.governance.models import Indicator, MonthlyResult, Recomputation
@@ -114,9 +115,7 @@ def october(transactional_db, sms_outbox):
     with at(2026, 10, 15, 10, 0):
         call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
         with scopes_disabled():
-            from services.directory import api as directory
-
-            tenant = directory.tenant_by_slug("wenling-demo")
+            tenant = Tenant.objects.get(slug="wenling-demo")
         tokens = {
             label.split(" · ")[0]: token for token, label in intake.entry_point_tokens(tenant.pk)
         }

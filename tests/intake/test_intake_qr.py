@@ -12,6 +12,7 @@ from django_scopes import scopes_disabled
 from PIL import Image, ImageDraw
 
 from services.directory import api as directory
+from services.directory.models import Region
 from services.intake import api as intake
 from services.intake.models import EntryPoint
 from tests.builders import entry_token, wage_arrears_form
@@ -111,8 +112,8 @@ def test_batch_command_prints_a_townships_campus_posters_into_one_pdf(demo, tmp_
         regions = dict(
             (name.split(" / ")[-1], pk) for pk, name in directory.region_choices(demo.pk)
         )
-        village = directory.get_region(demo.pk, regions["长屿村"])
-        elsewhere = directory.get_region(demo.pk, regions["石塘镇"])
+        village = Region.objects.get(pk=regions["长屿村"])
+        elsewhere = Region.objects.get(pk=regions["石塘镇"])
         campus = intake.install_builtin_scenarios(demo)["campus"]
         in_village = intake.create_entry_point(demo, campus, "长屿村小学 后门", village)
         intake.create_entry_point(demo, campus, "石塘镇小学 校门口", elsewhere)

@@ -88,8 +88,8 @@ def test_returned_case_goes_to_manual_dispatch_not_back(assigned_case, user_name
     dispatcher = user_named("dispatcher")
     with scopes_disabled():
         township_office = directory.get_department(case.tenant_id, _dept_id("xinhe_social"))
-    intake.assign(case.id, township_office.pk, "派至新河镇", by=dispatcher)
-    assert intake.get_case(case.id).department_id == township_office.pk
+    intake.assign(case.id, township_office.id, "派至新河镇", by=dispatcher)
+    assert intake.get_case(case.id).department_id == township_office.id
 
 
 def _dept_id(code: str) -> int:

@@ -31,7 +31,7 @@ def labour_head(demo, user_named):
         "labour_head",
         "pw-for-tests-only",
         directory.Role.DEPARTMENT,
-        departments=[directory.get_department(demo.pk, department_id)],
+        departments=[department_id],
         is_department_head=True,
         full_name="人社局负责人",
     )

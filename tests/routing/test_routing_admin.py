@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
@@ -13,6 +14,7 @@ from django_scopes import scope, scopes_disabled
 from services.directory import api as directory
 from services.intake.models import CaseCoHandler
 from services.routing import api as routing
+from services.routing import trial
 from services.routing.models import CaseDeadline, DeadlineExtension, RoutingRule
 from tests.builders import grant, rule_form
 from tests.helpers import ADD_URL, client_for, run_worker
@@ -140,6 +142,15 @@ def test_try_it_with_an_existing_case_and_never_another_tenants(world, tenant_ad
     )
     assert case.tracking_number not in foreign.content.decode()
     assert f"找不到编号为 {case.pk} 的案件" in foreign.content.decode()
+
+
+def test_a_sample_in_another_tenants_region_is_refused(world):
+    other = directory.create_tenant("另一县", "other-county")
+    sample = {"scenario_code": "wage_arrears", "channel": "qr", "priority": 0}
+    with pytest.raises(PermissionDenied):
+        trial.try_sample(
+            other.pk, region_id=world.regions["新河镇"].pk, description="", extra={}, **sample
+        )
 
 
 def test_try_it_needs_permission(world):

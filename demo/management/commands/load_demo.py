@@ -179,7 +179,7 @@ class Command(BaseCommand):
     def print_urls(self, tenant) -> None:
         base = settings.PUBLIC_BASE_URL
         self.stdout.write("\n市民扫码入口（手机打开）：")
-        for token, label in intake.entry_point_tokens(tenant.pk):
+        for token, label in intake.entry_point_tokens(tenant.id):
             form, image = public_urls.entry_form(token), public_urls.entry_qr_image(token)
             self.stdout.write(f"  {label}\n    {form}   二维码：{image}")
         self.stdout.write(f"\n进度查询（受理编号 + 手机后四位）：{public_urls.status_lookup()}")

@@ -31,7 +31,7 @@ from services.directory import api as directory
 from services.identifiers.tracking_numbers import normalise_tracking_number
 
 from ...json_bodies import JSONParser
-from .. import access, api
+from .. import access, api, catalog
 from ..models import Case, Scenario
 from .serializers import (
     CaseDetailSerializer,
@@ -107,14 +107,12 @@ def _receipt(request: Request, case: api.CaseSnapshot) -> Response:
     return Response(body, status=status.HTTP_201_CREATED)
 
 
-def _usable_entry_point(token: str) -> tuple[Any, Response | None]:
+def _usable_entry_point(token: str) -> api.EntryPointView | Response:
     """The active entry point behind a token, or the response that refuses it (404 / 410)."""
     ep = api.entry_point(token)
     if ep is None:
-        return None, _problem(status.HTTP_404_NOT_FOUND, _("二维码不存在。"))
-    if not ep.active:
-        return ep, _inactive(ep)
-    return ep, None
+        return _problem(status.HTTP_404_NOT_FOUND, _("二维码不存在。"))
+    return ep if ep.active else _inactive(ep)
 
 
 class EntryPointView(APIView):
@@ -133,10 +131,11 @@ class EntryPointView(APIView):
         tags=["public"],
     )
     def get(self, request: Request, token: str) -> Response:
-        ep, refusal = _usable_entry_point(token)
-        if refusal:
-            return refusal
-        scenario = ep.scenario
+        ep = _usable_entry_point(token)
+        if isinstance(ep, Response):
+            return ep
+        # intake's own cached entry point: the scenario's fields and photo limit
+        scenario = catalog.entry_point(token).scenario  # type: ignore[union-attr]  # found above
         body = {
             "token": ep.token,
             "tenant": ep.tenant_name,
@@ -181,9 +180,9 @@ class EntryPointSubmissionView(APIView):
         tags=["public"],
     )
     def post(self, request: Request, token: str) -> Response:
-        ep, refusal = _usable_entry_point(token)
-        if refusal:
-            return refusal
+        ep = _usable_entry_point(token)
+        if isinstance(ep, Response):
+            return ep
         data, files, shape_errors = _submission(request)
         if shape_errors:
             return Response(shape_errors, status=status.HTTP_400_BAD_REQUEST)

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No tenant {tenant!r}.")
         if export:
-            data = governance.export_indicator_set(found.pk)
+            data = governance.export_indicator_set(found.id)
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         try:
@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 if file
                 else governance.default_indicator_set()
             )
-            count = governance.load_indicator_set(found.pk, data, prune=prune)
+            count = governance.load_indicator_set(found.id, data, prune=prune)
         except (OSError, ValueError, KeyError, ValidationError) as exc:
             raise CommandError(f"Indicator set not loaded: {exc}") from exc
         self.stdout.write(self.style.SUCCESS(f"{count} indicators loaded for {found.name}."))

@@ -38,10 +38,10 @@ class Command(BaseCommand):
             tenant = directory.tenant_by_slug(options["tenant"])
         if tenant is None:
             raise CommandError(f"No tenant with code {options['tenant']!r}")
-        region_id = self._region_id(tenant.pk, options["region"]) if options["region"] else None
+        region_id = self._region_id(tenant.id, options["region"]) if options["region"] else None
         entry_points = list(
             select_entry_points(
-                tenant.pk,
+                tenant.id,
                 scenario_code=options["scenario"],
                 region_id=region_id,
                 include_inactive=options["include_inactive"],

@@ -45,7 +45,7 @@ class Command(BaseCommand):
             tenant = tenant_by_slug(options["tenant"])
         if tenant is None:
             raise CommandError(f"No tenant with code {options['tenant']!r}")
-        provider = backend_name(tenant.pk)
+        provider = backend_name(tenant.id)
         if provider not in PLAYABLE_BACKENDS:
             raise CommandError(
                 f"The SMS provider is {provider!r}: replies must come through the "
