@@ -259,16 +259,21 @@ def transition(
     try:
         with transaction.atomic():
             getattr(case, name)()
+            # Only what the transition changes is written: the UPDATE stays small, and a
+            # concurrent edit of another column (e.g. 督办's flag) is not overwritten.
+            changed = {"state", "updated_at", *changes}
             if from_state in AFTER_RESOLUTION and case.state != CaseState.CLOSED:
                 # Back to work after 办结: a new round, so the next 办结 is surveyed afresh.
                 case.reopen_count += 1
+                changed.add("reopen_count")
             if "department_id" in changes:
                 # An officer belongs to the department that chose them: 改派 / 派单 to a
                 # department (or the same one by hand) leaves it to that department.
                 changes.setdefault("officer_id", None)
+                changed.add("officer_id")
             for field, value in changes.items():
                 setattr(case, field, value)
-            case.save()
+            case.save(update_fields=changed)
             note, note_params = stored_note(note)
             CaseEvent.objects.create(
                 case=case,
