@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,10 +246,13 @@ def transition(
     note: Note = "",
     public: bool = True,
     announce: dict[str, Any] | None = None,
+    then: Callable[[Case], None] | None = None,
     **changes: Any,
 ) -> Case:
     """Takes transition `name`, applies `changes`, writes the timeline row and the event
-    (`announce`: the fields its event declares beyond the case's id and tenant).
+    (`announce`: the fields its event declares beyond the case's id and tenant). `then(case)`
+    writes what else belongs to the change (an assignment's co-handlers) in the same
+    transaction, so the caller needs no transaction (and savepoint) of its own.
 
     Raises PermissionDenied when `by` may not take it, CaseConflict when the case is no longer
     in a state it applies to (including when another user moved it first).
@@ -286,6 +290,8 @@ def transition(
                 note_params=note_params,
                 public=public,
             )
+            if then is not None:
+                then(case)
             eventbus.publish(TRANSITIONS[name].event(**_about(case), **(announce or {})))
     except (TransitionNotAllowed, ConcurrentTransition) as exc:
         case.refresh_from_db()
