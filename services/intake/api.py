@@ -4,12 +4,11 @@ Other services get plain snapshots, never intake's model instances.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count
 from django_scopes import scope, scopes_disabled
 
@@ -166,6 +165,8 @@ class CaseSnapshot:
     latitude: float | None = None  # WGS-84; see location.py (both or neither)
     longitude: float | None = None
     officer_id: int | None = None  # 承办人 within the department (就近派遣)
+    scenario_id: int | None = None
+    confidential: bool = False  # the scenario is 举报类 (see mark_confidential)
 
 
 def _snapshot(case: Case) -> CaseSnapshot:
@@ -198,6 +199,8 @@ def _snapshot(case: Case) -> CaseSnapshot:
         latitude=case.latitude,
         longitude=case.longitude,
         officer_id=case.officer_id,
+        scenario_id=case.scenario_id,
+        confidential=case.scenario.confidential,
     )
 
 
@@ -208,6 +211,60 @@ def _load(case_id: int) -> Case:
 
 def get_case(case_id: int) -> CaseSnapshot:
     return _snapshot(_load(case_id))
+
+
+def _as_read(seen: CaseSnapshot) -> Case:
+    """The case as a caller read it earlier in the same transaction, rebuilt without reading
+    it again: what the policy judges and a transition changes. A transition writes only the
+    columns it changes, guarded by the state as read, so no other column is touched and a case
+    moved on meanwhile is still a CaseConflict."""
+    case = Case(
+        id=seen.id,
+        tenant_id=seen.tenant_id,
+        tracking_number=seen.tracking_number,
+        scenario_id=seen.scenario_id,
+        state=seen.state,
+        priority=seen.priority,
+        department_id=seen.department_id,
+        officer_id=seen.officer_id,
+        intake_officer_id=seen.intake_officer_id,
+        reopen_count=seen.reopen_count,
+        reporter_phone=seen.reporter_phone,  # save() keeps the (unsaved) hash in step with it
+    )
+    scenario = Scenario(
+        id=seen.scenario_id,
+        tenant_id=seen.tenant_id,
+        code=seen.scenario_code,
+        name=seen.scenario_name,
+        promise_days=seen.promise_days,
+        confidential=seen.confidential,
+    )
+    case._state.adding = False  # the row exists: saving it is an UPDATE
+    case.scenario = scenario
+    return case
+
+
+def _case_and_snapshot(case: int | CaseSnapshot) -> tuple[Case, CaseSnapshot | None]:
+    """The case to transition, and the caller's snapshot of it if it passed one."""
+    if isinstance(case, CaseSnapshot):
+        return _as_read(case), case
+    return _load(case), None
+
+
+def _after(case: Case, seen: CaseSnapshot | None) -> CaseSnapshot:
+    """The case as saved by an assignment: from the caller's snapshot when there was one (only
+    the assignment's own columns changed), else from the model, which holds all of it."""
+    if seen is None:
+        return _snapshot(case)
+    return replace(
+        seen,
+        state=case.state,
+        state_label=case.get_state_display(),
+        priority=case.priority,
+        department_id=case.department_id,
+        officer_id=case.officer_id,
+        reopen_count=case.reopen_count,
+    )
 
 
 def cases_due_for_anonymisation(
@@ -433,7 +490,7 @@ def cases_by_phone(user, raw_phone: str, tracking_number: str = "") -> list[Case
 
 
 def assign(
-    case_id: int,
+    case: int | CaseSnapshot,
     department_id: int,
     note: Note,
     *,
@@ -447,26 +504,38 @@ def assign(
     department and the co-handlers (协同) in one transaction; a rule may also set the case's
     priority (e.g. a group wage-arrears case becomes urgent) and name the officer of the
     department who takes it (承办人, 就近派遣). `case.assigned` carries `rule_id` so the
-    deadline clock (routing) starts from the event alone."""
+    deadline clock (routing) starts from the event alone.
+
+    `case` is the case's id, or its snapshot as the caller read it in its own transaction
+    (routing, at the pace of submissions): then it is not read again."""
     changes: dict[str, Any] = {"department_id": department_id, "officer_id": officer_id}
     if priority is not None:
         changes["priority"] = priority
-    with transaction.atomic():
-        case = _load(case_id)
-        name = {"submitted": "route", "needs_dispatch": "dispatch"}.get(case.state, "reassign")
-        case = transition(case, name, by=by, note=note, announce={"rule_id": rule_id}, **changes)
-        handling.replace_co_handlers(case, co_department_ids)
-        # The case as saved: no second read (routing assigns at the pace of submissions).
-        return _snapshot(case)
+    row, seen = _case_and_snapshot(case)
+    name = {"submitted": "route", "needs_dispatch": "dispatch"}.get(row.state, "reassign")
+    first = row.department_id is None
+
+    def co_handlers(saved: Case) -> None:
+        handling.replace_co_handlers(saved, co_department_ids, first_assignment=first)
+
+    row = transition(
+        row, name, by=by, note=note, announce={"rule_id": rule_id}, then=co_handlers, **changes
+    )
+    # The case as saved: no second read.
+    return _after(row, seen)
 
 
-def hold_for_dispatch(case_id: int, note: Note) -> CaseSnapshot:
+def hold_for_dispatch(case: int | CaseSnapshot, note: Note) -> CaseSnapshot:
     """待人工派单: no rule matched; whoever co-handled or was the officer of an earlier
-    assignment no longer does."""
-    with transaction.atomic():
-        case = transition(_load(case_id), "hold_for_dispatch", note=note, officer_id=None)
-        handling.replace_co_handlers(case, ())
-    return get_case(case_id)
+    assignment no longer does. `case` as for assign."""
+    row, seen = _case_and_snapshot(case)
+    first = row.department_id is None
+
+    def no_co_handlers(saved: Case) -> None:
+        handling.replace_co_handlers(saved, (), first_assignment=first)
+
+    row = transition(row, "hold_for_dispatch", note=note, officer_id=None, then=no_co_handlers)
+    return _after(row, seen)
 
 
 co_handled_case_ids = handling.co_handled_case_ids

@@ -12,12 +12,19 @@ from django_scopes import scopes_disabled
 from .models import Case, CaseCoHandler
 
 
-def replace_co_handlers(case: Case, department_ids: Iterable[int]) -> None:
+def replace_co_handlers(
+    case: Case, department_ids: Iterable[int], *, first_assignment: bool = False
+) -> None:
     """The case's co-handlers become exactly these departments (none: the lead alone).
     Call inside the assignment's transaction; rows are the case's own, whatever scope is active
-    (a dispatcher's 派单 runs outside one)."""
-    with scopes_disabled():
-        CaseCoHandler.objects.filter(case_id=case.pk).delete()
+    (a dispatcher's 派单 runs outside one).
+
+    `first_assignment`: the case had no lead department before, so it has no co-handlers yet
+    (only an assignment adds them, and every assignment names a lead department that nothing
+    removes); the delete that would find nothing is skipped."""
+    if not first_assignment:
+        with scopes_disabled():
+            CaseCoHandler.objects.filter(case_id=case.pk).delete()
     CaseCoHandler.objects.bulk_create(
         CaseCoHandler(tenant_id=case.tenant_id, case_id=case.pk, department_id=department_id)
         for department_id in dict.fromkeys(department_ids)

@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,10 +246,13 @@ def transition(
     note: Note = "",
     public: bool = True,
     announce: dict[str, Any] | None = None,
+    then: Callable[[Case], None] | None = None,
     **changes: Any,
 ) -> Case:
     """Takes transition `name`, applies `changes`, writes the timeline row and the event
-    (`announce`: the fields its event declares beyond the case's id and tenant).
+    (`announce`: the fields its event declares beyond the case's id and tenant). `then(case)`
+    writes what else belongs to the change (an assignment's co-handlers) in the same
+    transaction, so the caller needs no transaction (and savepoint) of its own.
 
     Raises PermissionDenied when `by` may not take it, CaseConflict when the case is no longer
     in a state it applies to (including when another user moved it first).
@@ -259,16 +263,21 @@ def transition(
     try:
         with transaction.atomic():
             getattr(case, name)()
+            # Only what the transition changes is written: the UPDATE stays small, and a
+            # concurrent edit of another column (e.g. 督办's flag) is not overwritten.
+            changed = {"state", "updated_at", *changes}
             if from_state in AFTER_RESOLUTION and case.state != CaseState.CLOSED:
                 # Back to work after 办结: a new round, so the next 办结 is surveyed afresh.
                 case.reopen_count += 1
+                changed.add("reopen_count")
             if "department_id" in changes:
                 # An officer belongs to the department that chose them: 改派 / 派单 to a
                 # department (or the same one by hand) leaves it to that department.
                 changes.setdefault("officer_id", None)
+                changed.add("officer_id")
             for field, value in changes.items():
                 setattr(case, field, value)
-            case.save()
+            case.save(update_fields=changed)
             note, note_params = stored_note(note)
             CaseEvent.objects.create(
                 case=case,
@@ -281,6 +290,8 @@ def transition(
                 note_params=note_params,
                 public=public,
             )
+            if then is not None:
+                then(case)
             eventbus.publish(TRANSITIONS[name].event(**_about(case), **(announce or {})))
     except (TransitionNotAllowed, ConcurrentTransition) as exc:
         case.refresh_from_db()

@@ -42,7 +42,7 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
             )
         rule = first_match(tenant_routing(case.tenant_id).rules, case, returned_rules)
         if rule is None:
-            intake.hold_for_dispatch(case_id, _no_match_note(bool(returned_rules)))
+            intake.hold_for_dispatch(case, _no_match_note(bool(returned_rules)))
             logger.info("Case %s (tenant %s): no rule matched", case_id, case.tenant_id)
             return RoutingDecision.objects.create(
                 tenant_id=case.tenant_id,
@@ -51,7 +51,7 @@ def route_case(case_id: int, *, after_return: bool = False) -> RoutingDecision |
             )
         choice = choose_officer(case.tenant_id, rule, case)
         intake.assign(
-            case_id,
+            case,  # as read above, in this transaction: intake does not read it again
             rule.department_id,
             _assignment_note(rule),
             priority=rule.set_priority,
