@@ -4,8 +4,9 @@ Thin: every transition goes through services.transition (which checks who may ta
 through services.record_note. Which cases a user sees is decided once, by the admin site
 (tenant) and the row rule registered below (departments); this module only presents.
 
-Lists stay fast on a million cases: no full counts (a capped count instead), no facet counts,
-filters that match the case indexes, exact searches for numbers.
+Lists stay fast on a million cases: no full counts (a capped count, or the planner's estimate
+of a large match), no facet counts, filters that match the case indexes, exact searches for
+numbers.
 """
 
 from django.contrib import admin, messages
