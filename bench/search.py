@@ -5,9 +5,10 @@
 Each size is its own database, filled by bench.growth's SQL generator from a real submitted
 case, with descriptions drawn from a vocabulary of complaint phrases (some common, some
 rare), so two-character terms hit from none to about one case in eight. The small database
-is made afresh; the large one takes minutes to fill and is kept between runs
-(BENCH_SEARCH_DATABASE, default ops_bench_search_kept), migrated and refilled only when its
-size or the generator changed. A separate process per database times the admin's case list
+is made afresh (BENCH_SEARCH_SMALL_DATABASE, default ops_bench_search); the large one takes
+minutes to fill and is kept between runs (BENCH_SEARCH_DATABASE, default
+ops_bench_search_kept), migrated and refilled only when its size or the generator changed. A
+separate process per database times the admin's case list
 searched for each term (GET /admin/intake/case/?q=…, the real view, scoping and templates) as
 the demo's dispatcher (the whole county) and as department staff (their department's cases),
 and the same two queries the list runs without the index (a plain containment scan), as the
@@ -208,7 +209,9 @@ def measure(quick: bool) -> dict:
     small, large = QUICK_SIZES if quick else SIZES
     kept = os.environ.get("BENCH_SEARCH_DATABASE", "ops_bench_search_kept")
     urls = {
-        small: fill("ops_bench_search", small, keep=False),
+        small: fill(
+            os.environ.get("BENCH_SEARCH_SMALL_DATABASE", "ops_bench_search"), small, keep=False
+        ),
         large: fill(kept + ("_quick" if quick else ""), large, keep=True),
     }
     common.log("timing the searches")

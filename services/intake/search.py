@@ -11,8 +11,10 @@ checked. Bigrams, not pg_trgm's trigrams, because Chinese queries are often two 
 scan. SQLite (the embedded default) always scans.
 """
 
-from django.db import connection
-from django.db.models import BooleanField, Q
+import json
+
+from django.db import connection, connections
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 BIGRAM = 2
@@ -61,6 +63,20 @@ def text_condition(words: str) -> Q:
             words,
         )
     )
+
+
+def planned_rows(queryset: QuerySet) -> int | None:
+    """How many rows PostgreSQL's planner expects `queryset` to return, from its statistics
+    (nothing is read); None on other databases.
+
+    Counting a common term's matches exactly reads every one of them from the table (the
+    index knows the words, not the tenant or the department): seconds at a million cases,
+    where the estimate takes a millisecond.
+    """
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    plan = json.loads(queryset.explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _contains(words: str) -> Q:

@@ -121,3 +121,26 @@ def test_longer_queries_find_the_same_cases_once_the_bigrams_have_statistics(cou
     assert found(dispatcher, "噪音水泵") == set()
     assert found(dispatcher, "施工噪音扰民") == {n["school"]}
     assert found(a.client("labour"), "施工噪音扰民") == set()
+
+
+def test_a_match_of_a_few_cases_is_counted_exactly(counties):
+    a, _b, _n = counties
+    cl = a.client("dispatcher").get(reverse(LIST), {"q": "噪音"}).context["cl"]
+    assert cl.result_count == 2
+    assert cl.count_estimate is None
+
+
+@on_postgresql
+def test_a_match_the_planner_expects_to_be_large_is_estimated_not_counted(counties, monkeypatch):
+    """Counting a common word's matches reads each of them (seconds at a million cases): past
+    COUNTED_UP_TO expected rows the page shows the planner's estimate and says it is one."""
+    from services.intake.admin import cases
+
+    monkeypatch.setattr(cases, "COUNTED_UP_TO", 0)
+    a, _b, n = counties
+    response = a.client("dispatcher").get(reverse(LIST), {"q": "噪音"})
+    cl = response.context["cl"]
+    assert cl.count_estimate is not None and cl.count_estimate >= 1
+    assert cl.result_count == min(cl.count_estimate, cases.COUNT_CAP + 1)
+    assert "按统计估算" in response.content.decode()
+    assert {c.tracking_number for c in cl.result_list} == {n["pump"], n["school"]}
