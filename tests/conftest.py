@@ -152,9 +152,10 @@ def _flushes_database(item: pytest.Item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """After each test the demo is again as loaded, for the next test: a transactional test's
-    flush emptied the database, so the demo's rows go back in (same ids). Ids and entry-point tokens now repeat from test to test, so what this
-    process and the cache keep of the demo's configuration goes too: a test's edits, rolled
-    back in the database, must not reach the next test through them."""
+    flush emptied the database, so the demo's rows go back in (same ids). Ids and entry-point
+    tokens repeat from test to test, so what this process and the cache keep of the demo's
+    configuration goes too: a test's edits, rolled back in the database, must not reach the
+    next test through them."""
     try:
         return (yield)
     finally:
