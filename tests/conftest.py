@@ -3,15 +3,26 @@ SMS outbox, a browser page, a second county, the routing world, a fake Twilio), 
 rules, and each xdist worker's database. Test data itself is built in tests/builders.py."""
 
 import subprocess
+from io import StringIO
 
 import pytest
 import responses
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.test import override_settings
 from django_scopes import scopes_disabled
+from pytest_django.fixtures import validate_django_db
+from pytest_django.plugin import blocking_manager_key
 
+from demo.management.commands.load_demo import DEMO_SLUG
+from services.directory import api as directory
 from services.directory.models import Tenant
+from services.intake import catalog
 from services.notify.backends import memory_outbox
+from services.routing import config as routing_config
 from services.routing.models import DeadlinePolicy
 from tests import builders
 from tests import fake_aliyun as fake_aliyun_api
@@ -19,18 +30,23 @@ from tests.builders import World
 from tests.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.helpers import TWILIO_TEST_TOKEN, run_worker
 
+TEST_SETTINGS = {
+    "SMS_BACKEND": "memory",
+    "TWILIO_AUTH_TOKEN": TWILIO_TEST_TOKEN,
+    "PUBLIC_BASE_URL": "http://testserver",
+    # No quiet hours unless a test sets a tenant's own: results must not depend on the clock.
+    "SMS_QUIET_HOURS": "",
+    "LANGUAGE_CODE": "zh-hans",
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    # Limits count per client across the whole run; tests that exercise them turn them on.
+    "RATELIMIT_ENABLE": False,
+}
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    settings.SMS_BACKEND = "memory"
-    settings.TWILIO_AUTH_TOKEN = TWILIO_TEST_TOKEN
-    settings.PUBLIC_BASE_URL = "http://testserver"
-    # No quiet hours unless a test sets a tenant's own: results must not depend on the clock.
-    settings.SMS_QUIET_HOURS = ""
-    settings.LANGUAGE_CODE = "zh-hans"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Limits count per client across the whole run; tests that exercise them turn them on.
-    settings.RATELIMIT_ENABLE = False
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, value)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -80,6 +96,82 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             database.bounded(db, db["OPTIONS"]["connect_timeout"], statement_timeout=0)
 
 
+# Each worker's demo as loaded (its rows, per model) and the demo tenant's id.
+DEMO_ROWS = pytest.StashKey[list[list]]()
+DEMO_TENANT = pytest.StashKey[int]()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """Each worker's database holds the demo tenant from the start, loaded once by the command
+    `make run` uses: loading it for each test that asked for it took seconds of the test run
+    per test. A test's changes to it are rolled back, or undone after a transactional test
+    (pytest_runtest_teardown below). The database --reuse-db kept is emptied first, so the
+    demo is the one this code loads."""
+    with django_db_blocker.unblock(), override_settings(**TEST_SETTINGS), scopes_disabled():
+        call_command("flush", interactive=False, verbosity=0)
+        # What a flush itself puts back (content types, permissions) is not the demo's.
+        models = [m for m in apps.get_models(include_auto_created=True) if _stored(m)]
+        refilled = {m for m in models if m._base_manager.exists()}
+        call_command("load_demo", stdout=StringIO(), stderr=StringIO())
+        request.config.stash[DEMO_ROWS] = [
+            rows for m in models if m not in refilled if (rows := list(m._base_manager.all()))
+        ]
+        request.config.stash[DEMO_TENANT] = directory.tenant_by_slug(DEMO_SLUG).id
+
+
+def _stored(model) -> bool:
+    return model._meta.managed and not model._meta.proxy
+
+
+def _restore_demo(rows: list[list]) -> None:
+    """Puts the demo's rows back as they were loaded, ids included, into the database a flush
+    emptied: one insert per model, without the signals (history, configuration versions) their
+    first save sent, which the rows already show."""
+    with transaction.atomic(), scopes_disabled():  # foreign keys are checked at the commit
+        for instances in rows:
+            type(instances[0])._base_manager.bulk_create(instances)
+        models = [type(instances[0]) for instances in rows]
+        with connection.cursor() as cursor:  # PostgreSQL's sequences move past the ids
+            for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(sql)
+
+
+def _flushes_database(item: pytest.Item) -> bool:
+    """Whether pytest-django ran `item` as a TransactionTestCase, which ends with a flush
+    (the same rule as its _django_db_helper)."""
+    marker = item.get_closest_marker("django_db")
+    if marker:
+        transactional, reset_sequences, *_ = validate_django_db(marker)
+        if transactional or reset_sequences:
+            return True
+    return not {"transactional_db", "live_server", "django_db_reset_sequences"}.isdisjoint(
+        getattr(item, "fixturenames", ())
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After each test the demo is again as loaded, for the next test: a transactional test's
+    flush emptied the database, so the demo's rows go back in (same ids). Ids and entry-point
+    tokens repeat from test to test, so what this process and the cache keep of the demo's
+    configuration goes too: a test's edits, rolled back in the database, must not reach the
+    next test through them."""
+    try:
+        return (yield)
+    finally:
+        rows = item.config.stash.get(DEMO_ROWS, None)
+        if rows is not None:
+            # A transactional test skipped before its database was set up flushed nothing.
+            if _flushes_database(item):
+                with item.config.stash[blocking_manager_key].unblock(), scopes_disabled():
+                    if directory.tenant_by_slug(DEMO_SLUG) is None:
+                        _restore_demo(rows)
+            tenant_id = item.config.stash[DEMO_TENANT]
+            catalog.forget_tenant(tenant_id)
+            routing_config._cache.pop(tenant_id, None)
+
+
 @pytest.fixture
 def sms_outbox():
     outbox = memory_outbox()
@@ -90,10 +182,17 @@ def sms_outbox():
 
 @pytest.fixture
 def demo(db):
-    """The demo tenant, loaded by the same command `make run` uses."""
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    """The demo tenant, which every test's database holds (django_db_setup above)."""
     with scopes_disabled():
-        return Tenant.objects.get(slug="wenling-demo")
+        return Tenant.objects.get(slug=DEMO_SLUG)
+
+
+@pytest.fixture
+def without_demo(db):
+    """An empty database, for the tests of loading the demo: the one every database holds
+    goes, for this test only (rolled back, or put back after a transactional test)."""
+    with scopes_disabled():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture

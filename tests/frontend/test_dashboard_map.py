@@ -390,7 +390,7 @@ def test_the_tests_demo_has_the_boundaries_but_no_cases(demo):
     assert intake.latest_case_id(demo.pk) == 0
 
 
-def test_the_demo_ships_synthetic_boundaries_and_located_cases_inside_them(db):
+def test_the_demo_ships_synthetic_boundaries_and_located_cases_inside_them(without_demo):
     from django.core.management import call_command
 
     from demo.map_demo import CASES_PER_TOWNSHIP, _inside

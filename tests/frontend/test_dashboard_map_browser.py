@@ -89,7 +89,7 @@ def test_a_new_case_appears_on_the_map_without_a_reload(browser_page, county, mo
     assert shade.get_attribute("data-value") == "2"
 
 
-def test_screenshots_of_the_demo_map(browser_page, tmp_path):
+def test_screenshots_of_the_demo_map(browser_page, without_demo, tmp_path):
     """The README's pictures: the demo after a day on the wall, some cases overdue."""
     call_command("load_demo", "--sample-cases", stdout=open(os.devnull, "w"))  # noqa: SIM115
     run_worker("routing")

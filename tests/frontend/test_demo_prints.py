@@ -10,7 +10,7 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 
-def test_load_demo_prints_every_login_it_creates_and_how_to_reply_by_sms(settings):
+def test_load_demo_prints_every_login_it_creates_and_how_to_reply_by_sms(settings, without_demo):
     settings.SMS_BACKEND = "console"
     out = StringIO()
 

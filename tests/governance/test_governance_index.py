@@ -108,7 +108,7 @@ def test_a_single_township_is_ranked_first_and_says_so():
 
 
 @pytest.fixture
-def october(transactional_db, sms_outbox):
+def october(transactional_db, without_demo, sms_outbox):
     """The demo county loaded in October 2026, with October's cases handled as described."""
     from django.core.management import call_command
 

@@ -35,6 +35,12 @@ BODY = "【温岭市】您反映的问题已受理，受理编号 261124-03817�
 
 
 @pytest.fixture
+def admin_user(django_user_model):
+    """A platform superuser: pytest-django's own would be the demo's tenant admin ("admin")."""
+    return django_user_model.objects.create_superuser("platform-admin")
+
+
+@pytest.fixture
 def tenant(transactional_db):
     return directory.create_tenant("温岭市", "wenling", sms_number=SENDER, hotline="0576-12345")
 
