@@ -14,8 +14,6 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test import override_settings
 from django_scopes import scopes_disabled
-from pytest_django.fixtures import validate_django_db
-from pytest_django.plugin import blocking_manager_key
 
 from demo.management.commands.load_demo import DEMO_SLUG
 from services.directory import api as directory
@@ -105,9 +103,9 @@ DEMO_TENANT = pytest.StashKey[int]()
 def django_db_setup(django_db_setup, django_db_blocker, request):
     """Each worker's database holds the demo tenant from the start, loaded once by the command
     `make run` uses: loading it for each test that asked for it took seconds of the test run
-    per test. A test's changes to it are rolled back, or undone after a transactional test
-    (pytest_runtest_teardown below). The database --reuse-db kept is emptied first, so the
-    demo is the one this code loads."""
+    per test. A test's changes to it are rolled back; after a transactional test's flush the
+    `demo` fixture puts it back. The database --reuse-db kept is emptied first, so the demo
+    is the one this code loads."""
     with django_db_blocker.unblock(), override_settings(**TEST_SETTINGS), scopes_disabled():
         call_command("flush", interactive=False, verbosity=0)
         # What a flush itself puts back (content types, permissions) is not the demo's.
@@ -137,39 +135,16 @@ def _restore_demo(rows: list[list]) -> None:
                 cursor.execute(sql)
 
 
-def _flushes_database(item: pytest.Item) -> bool:
-    """Whether pytest-django ran `item` as a TransactionTestCase, which ends with a flush
-    (the same rule as its _django_db_helper)."""
-    marker = item.get_closest_marker("django_db")
-    if marker:
-        transactional, reset_sequences, *_ = validate_django_db(marker)
-        if transactional or reset_sequences:
-            return True
-    return not {"transactional_db", "live_server", "django_db_reset_sequences"}.isdisjoint(
-        getattr(item, "fixturenames", ())
-    )
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """After each test the demo is again as loaded, for the next test: a transactional test's
-    flush emptied the database, so the demo's rows go back in (same ids). Ids and entry-point
-    tokens repeat from test to test, so what this process and the cache keep of the demo's
-    configuration goes too: a test's edits, rolled back in the database, must not reach the
-    next test through them."""
+    """Ids and entry-point tokens of the demo repeat from test to test, so what this process
+    and the cache keep of its configuration goes after each: a test's edits, rolled back in
+    the database, must not reach the next test through them."""
     try:
         return (yield)
     finally:
-        rows = item.config.stash.get(DEMO_ROWS, None)
-        # After the last test the session's teardown has already dropped the test database
-        # (the connection points at the configured one again): nothing is left to restore.
-        if rows is not None and nextitem is not None:
-            # A transactional test skipped before its database was set up flushed nothing.
-            if _flushes_database(item):
-                with item.config.stash[blocking_manager_key].unblock(), scopes_disabled():
-                    if directory.tenant_by_slug(DEMO_SLUG) is None:
-                        _restore_demo(rows)
-            tenant_id = item.config.stash[DEMO_TENANT]
+        tenant_id = item.config.stash.get(DEMO_TENANT, None)
+        if tenant_id is not None:
             catalog.forget_tenant(tenant_id)
             routing_config._cache.pop(tenant_id, None)
 
@@ -183,10 +158,16 @@ def sms_outbox():
 
 
 @pytest.fixture
-def demo(db):
-    """The demo tenant, which every test's database holds (django_db_setup above)."""
+def demo(db, request):
+    """The demo tenant, as loaded for the worker's database (django_db_setup above). A
+    transactional test's flush empties the database: the next test that asks for the demo
+    puts its rows back (same ids), and tests that do not ask pay nothing for it."""
     with scopes_disabled():
-        return Tenant.objects.get(slug=DEMO_SLUG)
+        tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
+        if tenant is None:
+            _restore_demo(request.config.stash[DEMO_ROWS])
+            tenant = Tenant.objects.get(slug=DEMO_SLUG)
+    return tenant
 
 
 @pytest.fixture
